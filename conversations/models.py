@@ -1,0 +1,160 @@
+"""Threads with WhatsApp users and the messages in them.
+
+These names are the contract shared by the webhook receiver, the bot, the legacy importer
+and the dashboard; uniqueness that guards against doubled messages lives in the database.
+"""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+digits_only = RegexValidator(r"^[0-9]+$", "A WhatsApp id has digits only.")
+
+
+class HandoffState(models.TextChoices):
+    BOT = "bot", "Bot replies"
+    HUMAN = "human", "Agent handles"
+    PAUSED = "paused", "Paused"
+
+
+class Conversation(models.Model):
+    """One per WhatsApp user, known by phone (wa_id), by business-scoped id, or both."""
+
+    wa_id = models.CharField(
+        "WhatsApp id",
+        max_length=32,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[digits_only],
+        help_text="The user's phone number as WhatsApp reports it: digits only.",
+    )
+    bsuid = models.CharField(
+        "business-scoped user id",
+        max_length=160,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Meta's BSUID (e.g. US.1349…), present when the phone is hidden.",
+    )
+    username = models.CharField(max_length=64, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    openai_conversation_id = models.CharField("OpenAI conversation id", max_length=255, blank=True)
+    handoff_state = models.CharField(max_length=10, choices=HandoffState, default=HandoffState.BOT)
+    last_inbound_at = models.DateTimeField(
+        "last message from the user",
+        null=True,
+        blank=True,
+        help_text="Opens WhatsApp's 24-hour window for free-form replies.",
+    )
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        constraints = [
+            # A conversation nobody can be reached on would be an orphan.
+            models.CheckConstraint(
+                condition=Q(wa_id__isnull=False) | Q(bsuid__isnull=False),
+                name="conversation_has_wa_id_or_bsuid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(wa_id="") & ~Q(bsuid=""),
+                name="conversation_ids_not_empty",
+            ),
+        ]
+        indexes = [models.Index(fields=["handoff_state", "-last_message_at"])]
+
+    def __str__(self) -> str:
+        who = self.wa_id or self.bsuid or "?"
+        return f"{self.display_name} ({who})" if self.display_name else who
+
+
+class Direction(models.TextChoices):
+    IN = "in", "Inbound"
+    OUT = "out", "Outbound"
+
+
+class Sender(models.TextChoices):
+    USER = "user", "User"
+    BOT = "bot", "Bot"
+    AGENT = "agent", "Agent"
+    SYSTEM = "system", "System"
+
+
+class MessageType(models.TextChoices):
+    """Meta's names for message types; anything Meta adds later is stored as unsupported."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    INTERACTIVE = "interactive"
+    BUTTON = "button"
+    REACTION = "reaction"
+    ORDER = "order"
+    SYSTEM = "system"
+    REVOKE = "revoke"
+    EDIT = "edit"
+    REQUEST_WELCOME = "request_welcome"
+    TEMPLATE = "template"
+    UNKNOWN = "unknown"
+    UNSUPPORTED = "unsupported"
+
+
+class MessageStatus(models.TextChoices):
+    """Delivery states of an outbound message, in the order they may only move forward."""
+
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    PLAYED = "played", "Played"
+    FAILED = "failed", "Failed"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(max_length=3, choices=Direction)
+    sender = models.CharField(max_length=10, choices=Sender)
+    type = models.CharField(max_length=32, choices=MessageType, default=MessageType.TEXT)
+    text = models.TextField(blank=True, help_text="Text or caption; never truncated.")
+    wamid = models.CharField(
+        "WhatsApp message id", max_length=255, null=True, blank=True, unique=True
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=MessageStatus,
+        blank=True,
+        help_text="Delivery state of an outbound message.",
+    )
+    error_code = models.IntegerField(null=True, blank=True)
+    error_title = models.CharField(max_length=255, blank=True)
+    timestamp = models.DateTimeField(help_text="When it happened on WhatsApp.")
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        indexes = [
+            # A thread, newest first: the profile page and the dashboard read it this way.
+            models.Index(fields=["conversation", "-timestamp", "-id"], name="message_thread_idx"),
+            models.Index(fields=["-timestamp"], name="message_timestamp_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(wamid=""), name="message_wamid_not_empty"),
+            models.CheckConstraint(
+                condition=Q(direction="out") | Q(status=""),
+                name="message_status_only_outbound",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.type} {self.wamid or self.pk}"

@@ -1,0 +1,41 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.roles import ROLE_GROUPS
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    """A staff user in one role group: `staff_user("agent")`."""
+
+    def make(role: str, username: str | None = None):
+        user = django_user_model.objects.create_user(
+            username=username or f"{role}-user", password="unused", is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(client, staff_user):
+    """A test client logged in as a fresh user of the given role."""
+
+    def login(role: str):
+        client.force_login(staff_user(role))
+        return client
+
+    return login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Postgres-only behaviour is skipped, and says so, when the suite runs on SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

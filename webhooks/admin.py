@@ -1,0 +1,64 @@
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from webhooks.models import ProcessedMessage, WebhookEvent
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """Raw events, for Admins only (the role groups give nobody else `view_webhookevent`)."""
+
+    list_display = ("id", "received_at", "processed_at", "outcome", "short_error")
+    list_filter = ("outcome", "received_at", "processed_at")
+    search_fields = ("error",)
+    date_hierarchy = "received_at"
+    fields = (
+        "received_at",
+        "processed_at",
+        "outcome",
+        "attempts",
+        "error",
+        "pretty_body",
+    )
+    readonly_fields = fields
+    # The list never needs the (possibly large) body.
+    list_select_related = ()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+            queryset = queryset.defer("body")
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Error")
+    def short_error(self, obj):
+        return Truncator(obj.error).chars(80)
+
+    @admin.display(description="Body")
+    def pretty_body(self, obj):
+        return format_html(
+            '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto;">{}</pre>',
+            obj.body_text,
+        )
+
+
+@admin.register(ProcessedMessage)
+class ProcessedMessageAdmin(admin.ModelAdmin):
+    list_display = ("wamid", "processed_at")
+    list_filter = ("processed_at",)
+    search_fields = ("wamid",)
+    date_hierarchy = "processed_at"
+    list_select_related = ()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

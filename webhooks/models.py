@@ -1,0 +1,44 @@
+"""What Meta sent us, kept verbatim, and the ledger of inbound messages already handled."""
+
+from django.db import models
+
+
+class EventOutcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class WebhookEvent(models.Model):
+    """One signed POST from Meta, committed before we answer 200 so that nothing is lost."""
+
+    body = models.BinaryField(help_text="The exact request body bytes Meta signed.")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=EventOutcome, default=EventOutcome.PENDING)
+    error = models.TextField(blank=True, help_text="Why processing failed, if it did.")
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["outcome", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"Webhook event {self.pk} ({self.outcome})"
+
+    @property
+    def body_text(self) -> str:
+        return bytes(self.body).decode("utf-8", errors="replace")
+
+
+class ProcessedMessage(models.Model):
+    """The ledger that an inbound wamid has been answered: the database refuses a second claim."""
+
+    wamid = models.CharField("WhatsApp message id", max_length=255, unique=True)
+    processed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-processed_at"]
+
+    def __str__(self) -> str:
+        return self.wamid
