@@ -171,6 +171,10 @@ WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_TRANSPORT = env.str("WHATSAPP_TRANSPORT", default="console")
 if WHATSAPP_TRANSPORT not in {"console", "graph"}:
     raise ImproperlyConfigured("WHATSAPP_TRANSPORT must be 'console' or 'graph'.")
+# Meta's POSTs are at most 3 MB (batches of up to 1000 updates); anything larger is refused
+# with 413. Django's own request-body cap follows, so the view sees the body to refuse it.
+WHATSAPP_WEBHOOK_MAX_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = WHATSAPP_WEBHOOK_MAX_BYTES
 WHATSAPP_GRAPH_URL = env.str(
     "WHATSAPP_GRAPH_URL", default="https://graph.facebook.com/v25.0"
 ).rstrip("/")

@@ -137,7 +137,24 @@ class Message(models.Model):
     )
     error_code = models.IntegerField(null=True, blank=True)
     error_title = models.CharField(max_length=255, blank=True)
+    # Each tick's time, kept whatever order Meta's status webhooks arrive in.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
     timestamp = models.DateTimeField(help_text="When it happened on WhatsApp.")
+    content = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Type-specific fields: media id and mime type, coordinates, reply ids…",
+    )
+    reply_to_wamid = models.CharField(
+        "in reply to", max_length=255, blank=True, help_text="The quoted message's wamid."
+    )
+    reaction = models.CharField(
+        max_length=32, blank=True, help_text="The user's current emoji reaction to it."
+    )
+    reaction_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField("deleted by the user at", null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

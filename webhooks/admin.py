@@ -1,15 +1,24 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from webhooks.models import ProcessedMessage, WebhookEvent
+from webhooks.models import EventOutcome, ProcessedMessage, WebhookEvent
+from webhooks.services import process_webhook_event
 
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
     """Raw events, for Admins only (the role groups give nobody else `view_webhookevent`)."""
 
-    list_display = ("id", "received_at", "processed_at", "outcome", "short_error")
+    list_display = (
+        "id",
+        "received_at",
+        "processed_at",
+        "outcome",
+        "attempts",
+        "short_summary",
+        "short_error",
+    )
     list_filter = ("outcome", "received_at", "processed_at")
     search_fields = ("error",)
     date_hierarchy = "received_at"
@@ -18,12 +27,14 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "processed_at",
         "outcome",
         "attempts",
+        "summary",
         "error",
         "pretty_body",
     )
     readonly_fields = fields
     # The list never needs the (possibly large) body.
     list_select_related = ()
+    actions = ["replay"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -36,6 +47,27 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_replay_permission(self, request):
+        return request.user.has_perm("webhooks.change_webhookevent")
+
+    @admin.action(description="Replay the selected events", permissions=["replay"])
+    def replay(self, request, queryset):
+        """Run the stored bodies through the pipeline again; it is idempotent, so this is safe."""
+        outcomes = [
+            process_webhook_event(event_id).outcome
+            for event_id in queryset.order_by("received_at").values_list("pk", flat=True)
+        ]
+        failed = outcomes.count(EventOutcome.FAILED) + outcomes.count(EventOutcome.REJECTED)
+        level = messages.WARNING if failed else messages.SUCCESS
+        self.message_user(
+            request, f"Replayed {len(outcomes)} event(s); {failed} did not process.", level
+        )
+
+    @admin.display(description="Summary")
+    def short_summary(self, obj):
+        counts = {k: v for k, v in (obj.summary or {}).items() if isinstance(v, int)}
+        return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(counts.items()))
 
     @admin.display(description="Error")
     def short_error(self, obj):

@@ -7,6 +7,7 @@ class EventOutcome(models.TextChoices):
     PENDING = "pending", "Pending"
     PROCESSED = "processed", "Processed"
     FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected (not a JSON object)"
 
 
 class WebhookEvent(models.Model):
@@ -18,6 +19,12 @@ class WebhookEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=EventOutcome, default=EventOutcome.PENDING)
     error = models.TextField(blank=True, help_text="Why processing failed, if it did.")
     attempts = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What processing found: messages stored and duplicated, statuses applied "
+        "and unmatched, Meta's value.errors, ignored fields.",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -1,3 +1,9 @@
+from django.urls import path
+
+from webhooks.views import whatsapp_webhook
+
 app_name = "webhooks"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("whatsapp/", whatsapp_webhook, name="whatsapp"),
+]

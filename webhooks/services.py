@@ -1,0 +1,140 @@
+"""Receiving Meta's webhooks: keep the body first, process it afterwards, idempotently.
+
+`receive_webhook` runs inside the request and only stores; `process_webhook_event` runs in
+a task (or again from the admin's replay action) and may run any number of times.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import traceback
+from collections import Counter
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.services import (
+    UnstorableMessage,
+    apply_message_status,
+    record_inbound_message,
+)
+from webhooks.models import EventOutcome, WebhookEvent
+from webhooks.payloads import ChangeValue, parse_webhook
+from webhooks.tasks import process_webhook_event_task
+
+logger = logging.getLogger(__name__)
+
+
+class NotAJsonObject(ValueError):
+    """The signed body is not a JSON object: Meta never sends that, so we answer 400."""
+
+
+def _reject_constant(name: str):
+    # Python's json accepts NaN and Infinity; JSON (and Postgres' jsonb) does not.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def decode_body(body: bytes) -> dict:
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise NotAJsonObject(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise NotAJsonObject(f"body is JSON {type(data).__name__}, not an object")
+    return data
+
+
+def receive_webhook(body: bytes) -> WebhookEvent:
+    """Commit the raw body and its processing task together, before Meta gets its 200.
+
+    One transaction: either both are durable, or neither is and Meta's retry brings it back.
+    A signed body that is not a JSON object is kept too (as rejected), then refused.
+    """
+    try:
+        decode_body(body)
+    except NotAJsonObject as exc:
+        WebhookEvent.objects.create(body=body, outcome=EventOutcome.REJECTED, error=str(exc))
+        raise
+    with transaction.atomic():
+        event = WebhookEvent.objects.create(body=body)
+        process_webhook_event_task.enqueue(event.pk)
+    return event
+
+
+def process_webhook_event(event_id: int) -> WebhookEvent:
+    """Store everything the event carries; safe to run again (replay) on the same event.
+
+    Each message and status is stored in its own transaction, so one bad item is recorded
+    as the event's error without losing the rest of the batch.
+    """
+    event = WebhookEvent.objects.get(pk=event_id)
+    try:
+        payload = parse_webhook(decode_body(bytes(event.body)))
+    except NotAJsonObject as exc:
+        return _finish(event, EventOutcome.REJECTED, error=str(exc), summary={})
+
+    summary: Counter = Counter()
+    details: dict[str, list] = {"unknown_statuses": [], "value_errors": [], "failures": []}
+    for value in payload.iter_values():
+        _store_value(value, summary, details)
+    if ignored := payload.unknown_fields:
+        logger.info("Webhook fields ignored", extra={"event_id": event.pk, "fields": ignored})
+    result = {
+        **summary,
+        **{key: items for key, items in details.items() if items},
+        **({"ignored_fields": list(ignored)} if ignored else {}),
+    }
+    if details["failures"]:
+        return _finish(
+            event, EventOutcome.FAILED, error="\n\n".join(details["failures"]), summary=result
+        )
+    return _finish(event, EventOutcome.PROCESSED, error="", summary=result)
+
+
+def _store_value(value: ChangeValue, summary: Counter, details: dict[str, list]) -> None:
+    for error in value.errors:
+        details["value_errors"].append(dataclasses.asdict(error))
+        logger.warning(
+            "WhatsApp reported an error in a webhook",
+            extra={"code": error.code, "title": error.title, "details": error.details},
+        )
+    for message in value.messages:
+        try:
+            with transaction.atomic():
+                result = record_inbound_message(message, value.contact_for(message))
+        except UnstorableMessage as exc:
+            summary["messages_unstorable"] += 1
+            logger.warning(
+                "Inbound message cannot be stored: %s", exc, extra={"wamid": str(message.id)[:80]}
+            )
+            continue
+        except Exception:
+            details["failures"].append(f"message {message.id}: {traceback.format_exc(limit=5)}")
+            logger.exception("Could not store an inbound message", extra={"wamid": message.id})
+            continue
+        summary["messages_stored" if result.created else "messages_duplicate"] += 1
+    for status in value.statuses:
+        try:
+            with transaction.atomic():
+                known = apply_message_status(status)
+        except Exception:
+            details["failures"].append(f"status {status.id}: {traceback.format_exc(limit=5)}")
+            logger.exception("Could not apply a status", extra={"wamid": status.id})
+            continue
+        if known:
+            summary["statuses_applied"] += 1
+        else:
+            # Kept on the event (its body) for audit; not an error (whatsapp.md §15).
+            details["unknown_statuses"].append({"id": status.id, "status": status.status})
+
+
+def _finish(event: WebhookEvent, outcome: str, *, error: str, summary: dict) -> WebhookEvent:
+    event.outcome = outcome
+    event.error = error
+    event.summary = summary
+    event.processed_at = timezone.now()
+    event.attempts += 1
+    event.save(update_fields=["outcome", "error", "summary", "processed_at", "attempts"])
+    return event
