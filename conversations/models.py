@@ -156,6 +156,13 @@ class Message(models.Model):
     reaction_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField("deleted by the user at", null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
+    legacy_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The row id in the legacy Flask bot's database, so a re-import adds nothing.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
