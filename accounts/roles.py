@@ -18,7 +18,10 @@ ROLE_GROUPS: dict[str, str] = {"admin": ADMIN, "agent": AGENT, "viewer": VIEWER}
 READABLE_MODELS: tuple[tuple[str, str], ...] = (
     ("conversations", "conversation"),
     ("conversations", "message"),
+    ("conversations", "conversationlog"),
+    ("conversations", "draftreview"),
     ("profiles", "clientprofile"),
+    ("profiles", "profilefieldsource"),
     ("webhooks", "processedmessage"),
 )
 # Agents switch manual mode and handoff state and keep notes; they never manage accounts.

@@ -179,10 +179,22 @@ WHATSAPP_GRAPH_URL = env.str(
     "WHATSAPP_GRAPH_URL", default="https://graph.facebook.com/v25.0"
 ).rstrip("/")
 
+# Graph API timeouts in seconds: connecting, and waiting for Meta's answer.
+WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=5.0)
+WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=20.0)
+# How many times a send, or a bot turn, is tried before it is marked failed for an agent.
+WHATSAPP_SEND_MAX_ATTEMPTS = env.int("WHATSAPP_SEND_MAX_ATTEMPTS", default=5)
+BOT_REPLY_MAX_ATTEMPTS = env.int("BOT_REPLY_MAX_ATTEMPTS", default=5)
+# Inbound messages arriving within this many seconds are answered together in one reply.
+BOT_BURST_SECONDS = env.float("BOT_BURST_SECONDS", default=3.0)
+
 # OpenAI. Production: the API key; unset = the offline rule-based brain.
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+# Per-request timeout and the client's own retries (with backoff) on timeouts, 429 and 5xx.
+OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=3)
 BOT_BRAIN = "openai" if OPENAI_API_KEY else "offline"
 
 LOGGING = {

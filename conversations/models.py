@@ -4,6 +4,7 @@ These names are the contract shared by the webhook receiver, the bot, the legacy
 and the dashboard; uniqueness that guards against doubled messages lives in the database.
 """
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -118,6 +119,17 @@ class MessageStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ReplyState(models.TextChoices):
+    """Where the bot is with answering an inbound message."""
+
+    NONE = "", "No reply needed"
+    PENDING = "pending", "Waiting for the bot"
+    ANSWERED = "answered", "Answered by the bot"
+    DRAFTED = "drafted", "Drafted for an agent"
+    SKIPPED = "skipped", "Bot paused"
+    FAILED = "failed", "Bot failed: retry"
+
+
 class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
@@ -156,6 +168,28 @@ class Message(models.Model):
     reaction_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField("deleted by the user at", null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
+    reply_state = models.CharField(
+        "bot reply", max_length=10, choices=ReplyState, default=ReplyState.NONE, blank=True
+    )
+    reply_attempts = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Sent to Meta as biz_opaque_callback_data: a status echoing it identifies "
+        "this message even when the send call timed out after Meta accepted it.",
+    )
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_send_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agent who wrote or approved it.",
+    )
     legacy_id = models.BigIntegerField(
         null=True,
         blank=True,
@@ -171,6 +205,12 @@ class Message(models.Model):
             # A thread, newest first: the profile page and the dashboard read it this way.
             models.Index(fields=["conversation", "-timestamp", "-id"], name="message_thread_idx"),
             models.Index(fields=["-timestamp"], name="message_timestamp_idx"),
+            # The bot's queue: inbound messages still waiting for a reply.
+            models.Index(
+                fields=["conversation", "timestamp"],
+                condition=Q(reply_state__in=["pending", "failed"]),
+                name="message_awaiting_reply_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(wamid=""), name="message_wamid_not_empty"),
@@ -182,3 +222,74 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.type} {self.wamid or self.pk}"
+
+
+class LogAction(models.TextChoices):
+    MANUAL_ON = "manual_on", "Manual mode on"
+    MANUAL_OFF = "manual_off", "Manual mode off"
+    HANDOFF = "handoff", "Handoff state changed"
+    DRAFT_CREATED = "draft_created", "Draft written by the bot"
+    DRAFT_APPROVED = "draft_approved", "Draft approved and sent"
+    DRAFT_DISCARDED = "draft_discarded", "Draft discarded"
+    AGENT_REPLY = "agent_reply", "Agent replied"
+    SEND_RETRIED = "send_retried", "Sending retried"
+    REPLY_RETRIED = "reply_retried", "Bot reply retried"
+
+
+class ConversationLog(models.Model):
+    """Who changed what about a conversation and when: handoffs, drafts, replies."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="log")
+    action = models.CharField(max_length=20, choices=LogAction)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the bot or the system did it.",
+    )
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["conversation", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor or 'the bot'}"
+
+
+class DraftOutcome(models.TextChoices):
+    APPROVED = "approved", "Approved and sent"
+    DISCARDED = "discarded", "Discarded"
+
+
+class DraftReview(models.Model):
+    """An agent's decision on a bot draft, kept to see how often drafts go out unedited."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="draft_reviews"
+    )
+    outcome = models.CharField(max_length=10, choices=DraftOutcome)
+    original_draft = models.TextField()
+    sent_text = models.TextField(blank=True)
+    edited = models.BooleanField(default=False)
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="draft_review",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+
+    def __str__(self) -> str:
+        how = "edited" if self.edited else "as written"
+        return f"Draft {self.get_outcome_display().lower()} ({how})"

@@ -1,10 +1,11 @@
 """The lead's profile the bot fills in from the conversation."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from conversations.models import Conversation
-from profiles.completeness import missing_profile_fields
+from profiles.completeness import PROFILE_FIELDS, missing_profile_fields
 
 
 class ClientProfile(models.Model):
@@ -80,3 +81,50 @@ class ClientProfile(models.Model):
         )
         self.completion_status = completeness.is_complete
         self.what_is_missing = completeness.what_is_missing
+
+
+class FieldSource(models.TextChoices):
+    BOT = "bot", "Bot (from the conversation)"
+    AGENT = "agent", "Agent"
+    IMPORT = "import", "Legacy import"
+
+
+class ProfileFieldSource(models.Model):
+    """Where a profile field's current value came from: a quoted message, or an agent.
+
+    The bot never overwrites a field whose source is an agent or that an agent confirmed.
+    """
+
+    profile = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="sources")
+    field = models.CharField(max_length=16, choices=[(f, f) for f in PROFILE_FIELDS])
+    value = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=10, choices=FieldSource)
+    message = models.ForeignKey(
+        "conversations.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    quote = models.TextField(blank=True, help_text="The words of the user it was taken from.")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["profile", "field"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "field"], name="one_source_per_field"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} from {self.get_source_display()}"
+
+    @property
+    def protected_from_bot(self) -> bool:
+        return self.source == FieldSource.AGENT or self.confirmed_at is not None

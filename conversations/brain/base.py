@@ -1,0 +1,70 @@
+"""What the bot brain is given and what it answers, whichever implementation runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from profiles.completeness import PROFILE_FIELDS
+
+Role = Literal["user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    role: Role
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSnapshot:
+    name: str
+    last_name: str
+    company: str
+    email: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BrainTurn:
+    """The recent thread, oldest first, ending with the user's unanswered messages."""
+
+    history: tuple[HistoryItem, ...]
+    profile: ProfileSnapshot
+
+    @property
+    def new_user_text(self) -> str:
+        """The user's messages since the bot last spoke, joined: a burst gets one answer."""
+        tail: list[str] = []
+        for item in reversed(self.history):
+            if item.role != "user":
+                break
+            tail.append(item.text)
+        return "\n".join(reversed(tail))
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileUpdate:
+    """One extracted field, with the user's words it came from (its provenance)."""
+
+    field: str
+    value: str
+    quote: str
+
+    def __post_init__(self):
+        if self.field not in PROFILE_FIELDS:
+            raise ValueError(f"unknown profile field {self.field!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class BrainReply:
+    text: str
+    updates: tuple[ProfileUpdate, ...] = ()
+
+
+class BrainUnavailable(Exception):
+    """The brain could not answer now (after its own retries): try the turn again later."""
+
+
+class Brain(Protocol):
+    def respond(self, turn: BrainTurn) -> BrainReply: ...

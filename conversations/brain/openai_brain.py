@@ -1,0 +1,129 @@
+"""The OpenAI brain: one chat completion per turn, with a JSON-schema structured output.
+
+The openai client itself retries timeouts, 429 and 5xx with exponential backoff
+(`OPENAI_MAX_RETRIES`); whatever still fails becomes `BrainUnavailable`, and the reply task
+schedules the turn again instead of dropping it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import openai
+from django.conf import settings
+
+from conversations.brain.base import (
+    BrainReply,
+    BrainTurn,
+    BrainUnavailable,
+    ProfileSnapshot,
+    ProfileUpdate,
+)
+from profiles.completeness import FIELD_LABELS, PROFILE_FIELDS
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "bot_turn",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["reply", "updates"],
+            "properties": {
+                "reply": {"type": "string"},
+                "updates": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["field", "value", "quote"],
+                        "properties": {
+                            "field": {"type": "string", "enum": list(PROFILE_FIELDS)},
+                            "value": {"type": "string"},
+                            "quote": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+# A model that returns unusable JSON is asked again this many times before giving up.
+MALFORMED_OUTPUT_ATTEMPTS = 2
+
+
+def system_prompt(profile: ProfileSnapshot) -> str:
+    known = {
+        FIELD_LABELS[field]: getattr(profile, field)
+        for field in PROFILE_FIELDS
+        if getattr(profile, field)
+    }
+    missing = [FIELD_LABELS[field] for field in profile.missing]
+    return (
+        "You are the WhatsApp assistant of a business, answering a new lead. Be brief, warm "
+        "and helpful, and always answer in the language the user writes in.\n"
+        f"What we already know about the lead: {json.dumps(known, ensure_ascii=False)}.\n"
+        f"Still missing from their profile: {', '.join(missing) or 'nothing'}.\n"
+        "Answer what the user said, then, if anything is missing, ask for one or two of the "
+        "missing items (never all at once).\n"
+        "In `updates`, list only profile fields (name = first name, last_name, company, "
+        "email) that the user states in their new messages, each with `quote`: the user's "
+        "exact words it comes from. Never guess or invent values."
+    )
+
+
+def parse_reply(content: str | None) -> BrainReply:
+    """The model's JSON as dataclasses; ValueError if it does not follow the schema."""
+    data = json.loads(content or "")
+    if not isinstance(data, dict) or not isinstance(data.get("reply"), str):
+        raise ValueError("reply missing")
+    updates = []
+    for item in data.get("updates") or []:
+        if not isinstance(item, dict):
+            raise ValueError("update is not an object")
+        value = str(item.get("value") or "").strip()
+        if item.get("field") in PROFILE_FIELDS and value:
+            updates.append(ProfileUpdate(item["field"], value, str(item.get("quote") or "")))
+    if not data["reply"].strip():
+        raise ValueError("empty reply")
+    return BrainReply(text=data["reply"].strip(), updates=tuple(updates))
+
+
+class OpenAIBrain:
+    def __init__(self, client: openai.OpenAI, model: str):
+        self.client = client
+        self.model = model
+
+    @classmethod
+    def from_settings(cls) -> OpenAIBrain:
+        client = openai.OpenAI(
+            api_key=settings.OPENAI_API_KEY,
+            base_url=settings.OPENAI_BASE_URL,
+            timeout=settings.OPENAI_TIMEOUT,
+            max_retries=settings.OPENAI_MAX_RETRIES,
+        )
+        return cls(client, settings.OPENAI_MODEL)
+
+    def respond(self, turn: BrainTurn) -> BrainReply:
+        messages = [{"role": "system", "content": system_prompt(turn.profile)}] + [
+            {"role": item.role, "content": item.text} for item in turn.history
+        ]
+        for attempt in range(1, MALFORMED_OUTPUT_ATTEMPTS + 1):
+            try:
+                completion = self.client.chat.completions.create(
+                    model=self.model, messages=messages, response_format=RESPONSE_FORMAT
+                )
+            except openai.APIError as exc:
+                logger.warning("OpenAI call failed", extra={"error": type(exc).__name__})
+                raise BrainUnavailable(f"OpenAI: {type(exc).__name__}") from exc
+            try:
+                return parse_reply(completion.choices[0].message.content)
+            except (ValueError, IndexError, AttributeError) as exc:
+                logger.warning(
+                    "OpenAI returned unusable output", extra={"attempt": attempt, "error": str(exc)}
+                )
+        raise BrainUnavailable("OpenAI kept returning output that does not follow the schema")

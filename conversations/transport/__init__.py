@@ -1,0 +1,17 @@
+"""Sending to WhatsApp: `console` (default, logs) or `graph` (Meta's API), per settings."""
+
+from django.conf import settings
+
+from conversations.transport.base import OutgoingText, SendError, SendResult, Transport
+
+__all__ = ["OutgoingText", "SendError", "SendResult", "Transport", "get_transport"]
+
+
+def get_transport() -> Transport:
+    if settings.WHATSAPP_TRANSPORT == "graph":
+        from conversations.transport.graph import GraphTransport
+
+        return GraphTransport.from_settings()
+    from conversations.transport.console import ConsoleTransport
+
+    return ConsoleTransport()

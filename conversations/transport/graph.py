@@ -1,0 +1,101 @@
+"""Meta's Graph API transport: `POST {WHATSAPP_GRAPH_URL}/{phone_number_id}/messages`."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from django.conf import settings
+
+from conversations.transport.base import OutgoingText, SendError, SendResult
+
+logger = logging.getLogger(__name__)
+
+# Error codes worth another try later (whatsapp.md §11): rate limits, maintenance, generic.
+RETRYABLE_CODES = {4, 80007, 130429, 131000, 131056, 131057, 135000}
+
+
+class GraphTransport:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        phone_number_id: str,
+        access_token: str,
+        timeout: tuple[float, float] = (5.0, 20.0),
+        session: requests.Session | None = None,
+    ):
+        self.url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
+        self.access_token = access_token
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    @classmethod
+    def from_settings(cls) -> GraphTransport:
+        return cls(
+            base_url=settings.WHATSAPP_GRAPH_URL,
+            phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID,
+            access_token=settings.WHATSAPP_ACCESS_TOKEN,
+            timeout=(settings.WHATSAPP_CONNECT_TIMEOUT, settings.WHATSAPP_READ_TIMEOUT),
+        )
+
+    def payload(self, message: OutgoingText) -> dict:
+        body: dict = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "type": "text",
+            "text": {"preview_url": False, "body": message.text},
+            # Echoed in status webhooks: it names our row even if this call times out.
+            "biz_opaque_callback_data": message.idempotency_key,
+        }
+        if message.to_wa_id:
+            body["to"] = f"+{message.to_wa_id}"
+        else:
+            body["recipient"] = message.to_bsuid
+        if message.reply_to_wamid:
+            body["context"] = {"message_id": message.reply_to_wamid}
+        return body
+
+    def send_text(self, message: OutgoingText) -> SendResult:
+        try:
+            response = self.session.post(
+                self.url,
+                json=self.payload(message),
+                headers={"Authorization": f"Bearer {self.access_token}"},
+                timeout=self.timeout,
+            )
+        except requests.ConnectTimeout as exc:
+            raise SendError("Could not reach WhatsApp (connect timeout)", retryable=True) from exc
+        except requests.ReadTimeout as exc:
+            raise SendError(
+                "WhatsApp did not answer in time", retryable=True, ambiguous=True
+            ) from exc
+        except requests.ConnectionError as exc:
+            raise SendError("Could not reach WhatsApp", retryable=True) from exc
+
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if response.ok:
+            try:
+                return SendResult(wamid=str(data["messages"][0]["id"]))
+            except (KeyError, IndexError, TypeError) as exc:
+                raise SendError("WhatsApp accepted the message but sent no id") from exc
+        error = data.get("error") if isinstance(data, dict) else None
+        error = error if isinstance(error, dict) else {}
+        code = error.get("code") if isinstance(error.get("code"), int) else None
+        details = (
+            error.get("error_data", {}).get("details")
+            if isinstance(error.get("error_data"), dict)
+            else None
+        )
+        title = str(error.get("message") or details or f"HTTP {response.status_code}")[:255]
+        retryable = (
+            response.status_code == 429 or response.status_code >= 500 or (code in RETRYABLE_CODES)
+        )
+        logger.warning(
+            "WhatsApp refused a message",
+            extra={"status": response.status_code, "code": code, "retryable": retryable},
+        )
+        raise SendError(title, code=code, retryable=retryable)
