@@ -1,7 +1,11 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from accounts.roles import ROLE_GROUPS
+
+# Fixtures that start the local stand-ins for OpenAI and Meta's Graph API.
+pytest_plugins = ["tests.standins.openai_server", "tests.standins.graph_server"]
 
 
 @pytest.fixture
@@ -39,3 +43,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def run_worker():
+    """Drain the task queue with the real `db_worker`, as the worker process would."""
+
+    def run():
+        call_command(
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--interval",
+            "0",
+            "--no-startup-delay",
+            verbosity=0,
+        )
+
+    return run

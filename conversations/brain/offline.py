@@ -14,14 +14,20 @@ from conversations.brain.base import BrainReply, BrainTurn, ProfileUpdate
 APOSTROPHES = "'\u2019"  # O'Brien, typed with a straight or a curly apostrophe
 NAME_WORD = rf"[^\W\d_][^\W\d_{APOSTROPHES}-]*(?:[{APOSTROPHES}-][^\W\d_]+)*"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+I_AM = rf"\bI(?:[{APOSTROPHES}]m| am)"  # phones often curl the apostrophe
 NAME = re.compile(
-    r"(?:\bmy name is|\bme llamo|\bmi nombre es|\bmeu nome [ée]|\bje m'appelle|"
-    r"\bI(?:'m| am)|\bsoy|\bsou)\s+"
-    rf"(?P<first>{NAME_WORD})(?:\s+(?P<last>{NAME_WORD}(?:\s+{NAME_WORD})?))?",
+    rf"(?:\bmy name is|\bme llamo|\bmi nombre es|\bmeu nome [ée]|\bje m[{APOSTROPHES}]appelle|"
+    rf"{I_AM}|\bsoy|\bsou)\s+"
+    # Up to two more words on the same line may be the last name ("Pérez García"); a burst is
+    # joined with newlines, so the next message never becomes part of the name.
+    rf"(?P<first>{NAME_WORD})(?P<rest>(?:[^\S\n]+{NAME_WORD}){{0,2}})",
     re.IGNORECASE | re.UNICODE,
 )
+LAST_NAME_WORD = re.compile(rf"[^\S\n]+(?P<word>{NAME_WORD})", re.UNICODE)
+# Capitalised words that follow a first name without being a last name ("Ana I work at ...").
+NOT_LAST_NAMES = {"i", "and", "y", "e"}
 COMPANY = re.compile(
-    r"(?:\bwork(?:ing)?\s+(?:at|for|with)|\bI(?:'m| am)\s+(?:calling|writing)\s+from|"
+    rf"(?:\bwork(?:ing)?\s+(?:at|for|with)|{I_AM}\s+(?:calling|writing)\s+from|"
     r"\bmy company is|\btrabajo\s+(?:en|para)|\bmi empresa es|\btrabalho\s+(?:na|no|em|para)|"
     r"\bminha empresa [ée])\s+(?P<company>[^,.;!?\n]+?)(?=\s+(?:and|y|e)\s|[,.;!?\n]|$)",
     re.IGNORECASE | re.UNICODE,
@@ -33,8 +39,15 @@ NOT_NAMES = {
     "un", "una", "de", "muy", "bien", "interesado", "interesada", "um", "uma", "bem",
 }  # fmt: skip
 
-SPANISH = re.compile(r"\b(hola|gracias|me llamo|trabajo|correo|buenos|buenas|quiero)\b", re.I)
+SPANISH = re.compile(
+    r"\b(hola|gracias|me llamo|mi nombre|soy|trabajo|correo|buenos|buenas|quiero)\b", re.I
+)
 PORTUGUESE = re.compile(r"\b(olá|ola|obrigad[oa]|bom dia|meu nome|trabalho|quero|sou)\b", re.I)
+ENGLISH = re.compile(
+    r"\b(hi|hello|hey|thanks|thank you|please|good (morning|afternoon)|my (name|email|company)|"
+    rf"I work)\b|{I_AM}\b",
+    re.I,
+)
 
 FIELD_WORDS = {
     "en": {"name": "your first name", "last_name": "your last name",
@@ -57,11 +70,22 @@ PHRASES = {
 }  # fmt: skip
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str) -> str | None:
+    """The language a message is written in, or None when it says nothing (a bare email)."""
     if SPANISH.search(text):
         return "es"
     if PORTUGUESE.search(text):
         return "pt"
+    if ENGLISH.search(text):
+        return "en"
+    return None
+
+
+def conversation_language(turn: BrainTurn) -> str:
+    """The user's latest telling message: answering only "ana@acme.com" keeps their language."""
+    for item in reversed(turn.history):
+        if item.role == "user" and (language := detect_language(item.text)):
+            return language
     return "en"
 
 
@@ -73,10 +97,16 @@ def extract_updates(text: str) -> list[ProfileUpdate]:
         first = match.group("first")
         if first.lower() in NOT_NAMES or not first[0].isupper():
             continue
-        updates.append(ProfileUpdate("name", first, match.group(0)))
-        last = match.group("last")
-        if last and last[0].isupper():
-            updates.append(ProfileUpdate("last_name", last, match.group(0)))
+        last_words, end = [], match.end("first")
+        for word in LAST_NAME_WORD.finditer(text, match.start("rest"), match.end("rest")):
+            if not word["word"][0].isupper() or word["word"].lower() in NOT_LAST_NAMES:
+                break
+            last_words.append(word["word"])
+            end = word.end()
+        quote = text[match.start() : end]
+        updates.append(ProfileUpdate("name", first, quote))
+        if last_words:
+            updates.append(ProfileUpdate("last_name", " ".join(last_words), quote))
         break
     if company := COMPANY.search(text):
         name = company.group("company").strip()
@@ -92,7 +122,7 @@ class OfflineBrain:
         learned = {update.field: update.value for update in updates}
         missing = [field for field in turn.profile.missing if field not in learned]
         name = learned.get("name") or turn.profile.name
-        language = detect_language(text)
+        language = conversation_language(turn)
         phrases = PHRASES[language]
         greeting = phrases["thanks" if updates else "hello"].format(name=f" {name}" if name else "")
         if not missing:

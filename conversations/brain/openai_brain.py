@@ -81,8 +81,11 @@ def parse_reply(content: str | None) -> BrainReply:
     data = json.loads(content or "")
     if not isinstance(data, dict) or not isinstance(data.get("reply"), str):
         raise ValueError("reply missing")
+    items = data.get("updates") or []
+    if not isinstance(items, list):
+        raise ValueError("updates is not a list")
     updates = []
-    for item in data.get("updates") or []:
+    for item in items:
         if not isinstance(item, dict):
             raise ValueError("update is not an object")
         value = str(item.get("value") or "").strip()

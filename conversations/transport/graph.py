@@ -6,6 +6,7 @@ import logging
 
 import requests
 from django.conf import settings
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from conversations.transport.base import OutgoingText, SendError, SendResult
 
@@ -71,7 +72,19 @@ class GraphTransport:
                 "WhatsApp did not answer in time", retryable=True, ambiguous=True
             ) from exc
         except requests.ConnectionError as exc:
-            raise SendError("Could not reach WhatsApp", retryable=True) from exc
+            if _never_connected(exc):
+                raise SendError("Could not reach WhatsApp", retryable=True) from exc
+            # The request went out; the connection broke before Meta's whole answer arrived.
+            raise SendError(
+                "Connection to WhatsApp broke before it answered", retryable=True, ambiguous=True
+            ) from exc
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            raise SendError(
+                "WhatsApp's answer was cut off", retryable=True, ambiguous=True
+            ) from exc
 
         try:
             data = response.json()
@@ -79,9 +92,14 @@ class GraphTransport:
             data = {}
         if response.ok:
             try:
-                return SendResult(wamid=str(data["messages"][0]["id"]))
-            except (KeyError, IndexError, TypeError) as exc:
-                raise SendError("WhatsApp accepted the message but sent no id") from exc
+                wamid = data["messages"][0]["id"]
+            except (KeyError, IndexError, TypeError):
+                wamid = None
+            if not isinstance(wamid, str) or not wamid:
+                # Meta took it, so resending could deliver it twice; the status webhook that
+                # echoes our idempotency key can still name it.
+                raise SendError("WhatsApp accepted the message but sent no id", ambiguous=True)
+            return SendResult(wamid=wamid)
         error = data.get("error") if isinstance(data, dict) else None
         error = error if isinstance(error, dict) else {}
         code = error.get("code") if isinstance(error.get("code"), int) else None
@@ -99,3 +117,9 @@ class GraphTransport:
             extra={"status": response.status_code, "code": code, "retryable": retryable},
         )
         raise SendError(title, code=code, retryable=retryable)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """Only a refused or unresolvable connection proves the request never reached Meta."""
+    reason = exc.args[0] if exc.args else None
+    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, NewConnectionError)

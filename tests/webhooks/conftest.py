@@ -1,7 +1,6 @@
 import json
 
 import pytest
-from django.core.management import call_command
 
 from tests.samples import TEST_APP_SECRET, sample_bytes, signed_headers
 
@@ -35,24 +34,6 @@ def post_sample(post_body):
         return response
 
     return post
-
-
-@pytest.fixture
-def run_worker():
-    """Drain the task queue with the real `db_worker`, as the worker process would."""
-
-    def run():
-        call_command(
-            "db_worker",
-            "--batch",
-            "--no-reload",
-            "--interval",
-            "0",
-            "--no-startup-delay",
-            verbosity=0,
-        )
-
-    return run
 
 
 def resign(data: dict) -> bytes:
