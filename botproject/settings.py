@@ -185,6 +185,13 @@ WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=20.0)
 # How many times a send, or a bot turn, is tried before it is marked failed for an agent.
 WHATSAPP_SEND_MAX_ATTEMPTS = env.int("WHATSAPP_SEND_MAX_ATTEMPTS", default=5)
 BOT_REPLY_MAX_ATTEMPTS = env.int("BOT_REPLY_MAX_ATTEMPTS", default=5)
+# Backoff before the next try, doubled each time: sending after 429/5xx, and a bot turn whose
+# brain failed (after the OpenAI client's own quick retries).
+WHATSAPP_RETRY_BASE_SECONDS = env.float("WHATSAPP_RETRY_BASE_SECONDS", default=2.0)
+BOT_RETRY_BASE_SECONDS = env.float("BOT_RETRY_BASE_SECONDS", default=15.0)
+# After a send timed out (Meta may have accepted it), how long to wait for the status webhook
+# that confirms it before sending again.
+WHATSAPP_CONFIRM_WAIT_SECONDS = env.float("WHATSAPP_CONFIRM_WAIT_SECONDS", default=60.0)
 # Inbound messages arriving within this many seconds are answered together in one reply.
 BOT_BURST_SECONDS = env.float("BOT_BURST_SECONDS", default=3.0)
 

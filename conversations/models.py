@@ -126,6 +126,7 @@ class ReplyState(models.TextChoices):
     PENDING = "pending", "Waiting for the bot"
     ANSWERED = "answered", "Answered by the bot"
     DRAFTED = "drafted", "Drafted for an agent"
+    BY_AGENT = "agent", "Answered by an agent"
     SKIPPED = "skipped", "Bot paused"
     FAILED = "failed", "Bot failed: retry"
 

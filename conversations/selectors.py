@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from conversations.models import Conversation, Message
+from django.db.models import Q
+from django.utils import timezone
+
+from conversations.models import (
+    Conversation,
+    Direction,
+    Message,
+    MessageStatus,
+    ReplyState,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +51,47 @@ def thread_tail(conversation: Conversation, *, limit: int = 50) -> ThreadTail:
         else Message.objects.filter(conversation=conversation).count()
     )
     return ThreadTail(messages=newest[::-1], total=total)
+
+
+# WhatsApp's customer service window (whatsapp.md §10): free-form replies only within 24 h
+# of the user's last message; outside it only an approved template may be sent.
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+
+
+def window_closes_at(conversation: Conversation) -> datetime | None:
+    if conversation.last_inbound_at is None:
+        return None
+    return conversation.last_inbound_at + CUSTOMER_SERVICE_WINDOW
+
+
+def within_customer_service_window(
+    conversation: Conversation, *, at: datetime | None = None
+) -> bool:
+    closes = window_closes_at(conversation)
+    return closes is not None and (at or timezone.now()) < closes
+
+
+def messages_awaiting_reply(conversation_id: int) -> list[Message]:
+    """The user's messages the bot has not answered yet, oldest first."""
+    return list(
+        Message.objects.filter(
+            conversation_id=conversation_id, reply_state=ReplyState.PENDING
+        ).order_by("timestamp", "id")
+    )
+
+
+def recent_history(conversation_id: int, *, until: Message, limit: int = 20) -> list[Message]:
+    """The last `limit` messages with words, up to and including `until`, oldest first.
+
+    What the brain reads: user messages and what the bot or an agent sent, never drafts.
+    """
+    newest = (
+        Message.objects.filter(conversation_id=conversation_id)
+        .exclude(text="")
+        .filter(revoked_at__isnull=True)
+        .filter(Q(timestamp__lt=until.timestamp) | Q(timestamp=until.timestamp, id__lte=until.id))
+        .exclude(direction=Direction.OUT, status=MessageStatus.FAILED)
+        .order_by("-timestamp", "-id")
+        .only("id", "direction", "text", "timestamp")[:limit]
+    )
+    return list(newest)[::-1]

@@ -14,7 +14,8 @@ BASE_TIME = datetime(2026, 7, 30, 9, 0, tzinfo=UTC)
 
 def make_conversation(*, with_profile: bool = True, **fields) -> Conversation:
     fields.setdefault("wa_id", str(next(_numbers)))
-    fields.setdefault("display_name", f"Lead {fields['wa_id'][-4:]}")
+    if "display_name" not in fields:
+        fields["display_name"] = f"Lead {(fields['wa_id'] or fields.get('bsuid', ''))[-4:]}"
     conversation = Conversation.objects.create(**fields)
     if with_profile:
         ClientProfile.objects.create(conversation=conversation)

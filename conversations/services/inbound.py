@@ -22,8 +22,10 @@ from conversations.models import (
     Message,
     MessageStatus,
     MessageType,
+    ReplyState,
     Sender,
 )
+from conversations.services.reply_queue import needs_reply, schedule_answer
 from profiles.models import ClientProfile
 from webhooks.payloads import (
     Contact,
@@ -212,7 +214,7 @@ def _content_fields(message: InboundMessage) -> dict:
     return content
 
 
-def _touch_conversation(conversation: Conversation, when: datetime, *, inbound: bool) -> None:
+def touch_conversation(conversation: Conversation, when: datetime, *, inbound: bool) -> None:
     """Move the activity clocks forward only: a late redelivery must not turn them back."""
     Conversation.objects.filter(pk=conversation.pk).filter(
         Q(last_message_at__isnull=True) | Q(last_message_at__lt=when)
@@ -243,14 +245,18 @@ def record_inbound_message(message: InboundMessage, contact: Contact | None) -> 
     )
     when = message.timestamp or timezone.now()
     is_system = message.type == MessageType.SYSTEM
+    sender = Sender.SYSTEM if is_system else Sender.USER
+    text = _clean_text(message.text)
+    answer = needs_reply(sender=sender, type=message.type, text=text)
     try:
         with transaction.atomic():
             stored = Message.objects.create(
                 conversation=conversation,
                 direction=Direction.IN,
-                sender=Sender.SYSTEM if is_system else Sender.USER,
+                sender=sender,
                 type=message.type,
-                text=_clean_text(message.text),
+                text=text,
+                reply_state=ReplyState.PENDING if answer else ReplyState.NONE,
                 wamid=message.id,
                 timestamp=when,
                 content=_clean_json(_content_fields(message)),
@@ -259,6 +265,8 @@ def record_inbound_message(message: InboundMessage, contact: Contact | None) -> 
                 ),
                 raw=_clean_json(message.raw),
             )
+            if answer:
+                schedule_answer(conversation.pk)
     except IntegrityError:
         # Another worker stored it between our look and our insert.
         existing = Message.objects.filter(wamid=message.id).first()
@@ -267,7 +275,7 @@ def record_inbound_message(message: InboundMessage, contact: Contact | None) -> 
         return InboundResult(message=existing, created=False)
 
     if not is_system:
-        _touch_conversation(conversation, when, inbound=True)
+        touch_conversation(conversation, when, inbound=True)
     _apply_side_effects(message, conversation, when)
     return InboundResult(message=stored, created=True)
 
@@ -334,10 +342,17 @@ def apply_message_status(status: Status) -> bool:
     """
     if not status.id or status.status not in STATUS_MAY_REPLACE:
         return False
+    from conversations.services.outbound import confirm_by_idempotency_key
+
+    # A send that timed out has no wamid yet; Meta's echo of our key names the row.
+    confirm_by_idempotency_key(status.biz_opaque_callback_data, status.id)
     outbound = Message.objects.filter(wamid=status.id, direction=Direction.OUT)
     when = status.timestamp or timezone.now()
     changes: dict = {"status": status.status}
-    if status.status == MessageStatus.FAILED:
+    if status.status != MessageStatus.FAILED:
+        # Proof it went out: a note like "waiting for confirmation" no longer applies.
+        changes.update(error_code=None, error_title="")
+    else:
         error = status.errors[0] if status.errors else None
         code = error.code if error else None
         changes["error_code"] = code if code is not None and -(2**31) <= code < 2**31 else None

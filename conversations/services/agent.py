@@ -1,0 +1,185 @@
+"""What staff do to a conversation: take over, hand back, reply, approve or discard drafts.
+
+Every transition is written to the conversation's log with who and when. An agent's own
+reply puts the conversation in `human` state, so the bot stays quiet (it only drafts) until
+somebody hands it back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations.models import (
+    Conversation,
+    DraftOutcome,
+    DraftReview,
+    HandoffState,
+    LogAction,
+    Message,
+    ReplyState,
+    Sender,
+)
+from conversations.services.log import log_action
+from conversations.services.outbound import CannotSend, check_can_send, queue_text
+from profiles.models import ClientProfile
+from webhooks.models import ProcessedMessage
+
+logger = logging.getLogger(__name__)
+
+
+class DraftChanged(CannotSend):
+    """The draft on screen is no longer the one stored: approved, discarded or rewritten."""
+
+
+def _lock_profile(profile_id: int) -> ClientProfile:
+    return (
+        ClientProfile.objects.select_for_update().select_related("conversation").get(pk=profile_id)
+    )
+
+
+@transaction.atomic
+def set_manual_mode(profile: ClientProfile, enabled: bool, *, actor) -> bool:
+    """Manual mode on: the bot only drafts. Returns False when it already was so."""
+    profile = _lock_profile(profile.pk)
+    if profile.manual_mode == enabled:
+        return False
+    profile.manual_mode = enabled
+    profile.save(update_fields=["manual_mode"])
+    log_action(
+        profile.conversation_id,
+        LogAction.MANUAL_ON if enabled else LogAction.MANUAL_OFF,
+        actor=actor,
+    )
+    return True
+
+
+@transaction.atomic
+def set_handoff_state(conversation: Conversation, state: str, *, actor, reason: str = "") -> bool:
+    """Who answers: the bot, an agent (`human`: the bot only drafts) or nobody (`paused`)."""
+    if state not in HandoffState.values:
+        raise ValueError(f"unknown handoff state {state!r}")
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    previous = conversation.handoff_state
+    if previous == state:
+        return False
+    conversation.handoff_state = state
+    conversation.save(update_fields=["handoff_state", "updated_at"])
+    detail = f"{HandoffState(previous).label} → {HandoffState(state).label}"
+    log_action(conversation.pk, LogAction.HANDOFF, actor=actor, detail=f"{detail} {reason}".strip())
+    return True
+
+
+@transaction.atomic
+def hand_back_to_bot(profile: ClientProfile, *, actor) -> None:
+    """One click: manual mode off and the bot in charge again."""
+    set_manual_mode(profile, False, actor=actor)
+    set_handoff_state(profile.conversation, HandoffState.BOT, actor=actor)
+
+
+def _mark_waiting_messages_answered(conversation_id: int) -> None:
+    """The agent's reply answers what the user wrote: the bot must not answer it too."""
+    waiting = list(
+        Message.objects.filter(conversation_id=conversation_id, reply_state=ReplyState.PENDING)
+    )
+    for message in waiting:
+        try:
+            with transaction.atomic():
+                ProcessedMessage.objects.create(wamid=message.wamid)
+        except IntegrityError:
+            pass
+    Message.objects.filter(pk__in=[m.pk for m in waiting]).update(reply_state=ReplyState.BY_AGENT)
+
+
+@transaction.atomic
+def send_agent_reply(conversation: Conversation, text: str, *, actor) -> Message:
+    """An agent's own words to the user; the conversation becomes theirs (`human`)."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    text = check_can_send(conversation, text)
+    message = queue_text(conversation, text=text, sender=Sender.AGENT, actor=actor)
+    set_handoff_state(conversation, HandoffState.HUMAN, actor=actor, reason="(agent replied)")
+    _mark_waiting_messages_answered(conversation.pk)
+    log_action(conversation.pk, LogAction.AGENT_REPLY, actor=actor, detail=f"message {message.pk}")
+    return message
+
+
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _check_draft(profile: ClientProfile, shown_created_at: datetime | None) -> str:
+    if not profile.ai_draft:
+        raise DraftChanged("There is no draft any more: someone approved or discarded it.")
+    if shown_created_at is not None and profile.ai_draft_created_at != shown_created_at:
+        raise DraftChanged("The bot wrote a newer draft meanwhile: read it before sending.")
+    return profile.ai_draft
+
+
+@transaction.atomic
+def approve_draft(
+    profile: ClientProfile, text: str, *, actor, shown_created_at: datetime | None = None
+) -> Message:
+    """Send the draft as the agent left it; keep the original, the sent text, who and when."""
+    profile = _lock_profile(profile.pk)
+    original = _check_draft(profile, shown_created_at)
+    conversation = Conversation.objects.select_for_update().get(pk=profile.conversation_id)
+    text = check_can_send(conversation, text)
+    message = queue_text(conversation, text=text, sender=Sender.BOT, actor=actor)
+    edited = not _same_words(text, original)
+    DraftReview.objects.create(
+        conversation=conversation,
+        outcome=DraftOutcome.APPROVED,
+        original_draft=original,
+        sent_text=text,
+        edited=edited,
+        message=message,
+        reviewed_by=actor,
+    )
+    profile.ai_draft = ""
+    profile.ai_draft_created_at = None
+    profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
+    log_action(
+        conversation.pk,
+        LogAction.DRAFT_APPROVED,
+        actor=actor,
+        detail="edited before sending" if edited else "sent as written",
+    )
+    return message
+
+
+@transaction.atomic
+def discard_draft(
+    profile: ClientProfile, *, actor, shown_created_at: datetime | None = None
+) -> DraftReview:
+    profile = _lock_profile(profile.pk)
+    original = _check_draft(profile, shown_created_at)
+    review = DraftReview.objects.create(
+        conversation_id=profile.conversation_id,
+        outcome=DraftOutcome.DISCARDED,
+        original_draft=original,
+        reviewed_by=actor,
+    )
+    profile.ai_draft = ""
+    profile.ai_draft_created_at = None
+    profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
+    log_action(profile.conversation_id, LogAction.DRAFT_DISCARDED, actor=actor)
+    return review
+
+
+def draft_created_at_token(profile: ClientProfile) -> str:
+    """What the profile page sends back so a stale draft is never approved by mistake."""
+    created = profile.ai_draft_created_at
+    return created.isoformat() if created else ""
+
+
+def parse_draft_token(token: str | None) -> datetime | None:
+    if not token:
+        return None
+    try:
+        parsed = datetime.fromisoformat(token)
+    except ValueError:
+        return None
+    return parsed if timezone.is_aware(parsed) else None

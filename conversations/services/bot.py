@@ -1,0 +1,199 @@
+"""The reply pipeline: every inbound text gets one reply (or one draft), never two.
+
+An inbound message with words is stored `pending` with an `answer_conversation_task`
+scheduled a few seconds later (`BOT_BURST_SECONDS`), so a burst of messages is answered
+together by the task of the last one. The brain is called outside any transaction (it can
+take seconds); then, under a lock on the conversation, the messages are claimed in the
+`ProcessedMessage` ledger, whose unique wamid refuses a second claim, and the reply is
+queued, or stored as a draft when an agent is in charge.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations.brain import (
+    BrainReply,
+    BrainTurn,
+    BrainUnavailable,
+    HistoryItem,
+    ProfileSnapshot,
+    ProfileUpdate,
+    get_brain,
+)
+from conversations.models import (
+    Conversation,
+    Direction,
+    HandoffState,
+    LogAction,
+    Message,
+    ReplyState,
+    Sender,
+)
+from conversations.selectors import messages_awaiting_reply, recent_history
+from conversations.services.log import log_action
+from conversations.services.outbound import queue_text
+from profiles.completeness import PROFILE_FIELDS
+from profiles.models import ClientProfile
+from profiles.services import apply_bot_updates
+from webhooks.models import ProcessedMessage
+
+logger = logging.getLogger(__name__)
+
+
+def _snapshot(profile: ClientProfile) -> ProfileSnapshot:
+    return ProfileSnapshot(
+        name=profile.name,
+        last_name=profile.last_name,
+        company=profile.company,
+        email=profile.email,
+        missing=tuple(f for f in profile.what_is_missing.split(", ") if f in PROFILE_FIELDS),
+    )
+
+
+def build_turn(conversation_id: int, profile: ClientProfile, newest: Message) -> BrainTurn:
+    history = tuple(
+        HistoryItem(role="user" if item.direction == Direction.IN else "assistant", text=item.text)
+        for item in recent_history(conversation_id, until=newest)
+    )
+    return BrainTurn(history=history, profile=_snapshot(profile))
+
+
+def answer_pending_messages(conversation_id: int) -> str:
+    """Answer (or draft an answer to) the user's unanswered messages; returns what happened."""
+    pending = messages_awaiting_reply(conversation_id)
+    if not pending:
+        return "nothing pending"
+    newest = pending[-1]
+    from conversations.tasks import answer_conversation_task, can_defer, enqueue_later
+
+    quiet_from = newest.created_at + timedelta(seconds=settings.BOT_BURST_SECONDS)
+    if timezone.now() < quiet_from and can_defer(answer_conversation_task):
+        # The user is still typing: answer once the burst is over, all messages together.
+        wait = (quiet_from - timezone.now()).total_seconds()
+        enqueue_later(answer_conversation_task, wait, conversation_id)
+        return "waiting for the burst to end"
+
+    conversation = Conversation.objects.get(pk=conversation_id)
+    profile, _ = ClientProfile.objects.get_or_create(conversation=conversation)
+    if conversation.handoff_state == HandoffState.PAUSED:
+        return _finish_turn(conversation_id, pending, reply=None)
+    try:
+        reply = get_brain().respond(build_turn(conversation_id, profile, newest))
+    except BrainUnavailable as exc:
+        return _retry_later(conversation_id, pending, exc)
+    return _finish_turn(conversation_id, pending, reply=reply)
+
+
+def _claim(messages: list[Message]) -> list[Message]:
+    """Record each message in the ledger; the unique wamid refuses anything claimed before."""
+    claimed = []
+    for message in messages:
+        try:
+            with transaction.atomic():
+                ProcessedMessage.objects.create(wamid=message.wamid)
+        except IntegrityError:
+            logger.info("Inbound message already answered", extra={"message_id": message.pk})
+            Message.objects.filter(pk=message.pk, reply_state=ReplyState.PENDING).update(
+                reply_state=ReplyState.ANSWERED
+            )
+            continue
+        claimed.append(message)
+    return claimed
+
+
+def _message_for(update: ProfileUpdate, messages: list[Message]) -> Message:
+    """The message the quote was taken from (provenance), else the newest of the turn."""
+    quote = update.quote.strip().casefold()
+    if quote:
+        for message in reversed(messages):
+            if quote in message.text.casefold():
+                return message
+    return messages[-1]
+
+
+@transaction.atomic
+def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainReply | None) -> str:
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    still_pending = list(
+        Message.objects.filter(
+            pk__in=[m.pk for m in pending], reply_state=ReplyState.PENDING
+        ).order_by("timestamp", "id")
+    )
+    claimed = _claim(still_pending)
+    if not claimed:
+        return "already answered"
+    ids = [message.pk for message in claimed]
+    if reply is None or conversation.handoff_state == HandoffState.PAUSED:
+        Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.SKIPPED)
+        return "bot paused"
+
+    profile = ClientProfile.objects.select_for_update().get(conversation=conversation)
+    for update in reply.updates:
+        apply_bot_updates(profile, [update], message=_message_for(update, claimed))
+    if conversation.handoff_state == HandoffState.BOT and not profile.manual_mode:
+        queue_text(conversation, text=reply.text, sender=Sender.BOT)
+        Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.ANSWERED)
+        return "answered"
+
+    # An agent is in charge: the reply waits on the profile page for approval.
+    profile.ai_draft = reply.text
+    profile.ai_draft_created_at = timezone.now()
+    profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
+    Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.DRAFTED)
+    log_action(
+        conversation_id,
+        LogAction.DRAFT_CREATED,
+        detail=f"answering {len(claimed)} message{'s' if len(claimed) != 1 else ''}",
+    )
+    return "drafted"
+
+
+def _retry_later(conversation_id: int, pending: list[Message], error: Exception) -> str:
+    """The brain failed after its own retries: keep the messages pending and try again later."""
+    from conversations.tasks import answer_conversation_task, enqueue_later
+
+    attempts = max(message.reply_attempts for message in pending) + 1
+    ids = [message.pk for message in pending]
+    with transaction.atomic():
+        waiting = Message.objects.filter(pk__in=ids, reply_state=ReplyState.PENDING)
+        if attempts >= settings.BOT_REPLY_MAX_ATTEMPTS:
+            waiting.update(reply_attempts=attempts, reply_state=ReplyState.FAILED)
+            logger.error(
+                "The bot could not answer; an agent can retry it from the admin",
+                extra={"conversation_id": conversation_id, "error": str(error)},
+            )
+            return "failed"
+        waiting.update(reply_attempts=attempts)
+        delay = settings.BOT_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+        enqueue_later(answer_conversation_task, delay, conversation_id)
+    logger.warning(
+        "The bot could not answer yet; retrying",
+        extra={"conversation_id": conversation_id, "attempt": attempts, "error": str(error)},
+    )
+    return "retry scheduled"
+
+
+def retry_bot_reply(message: Message, *, actor) -> bool:
+    """An agent's retry of a turn the bot gave up on: the message is pending again."""
+    from conversations.tasks import answer_conversation_task
+
+    with transaction.atomic():
+        retried = Message.objects.filter(pk=message.pk, reply_state=ReplyState.FAILED).update(
+            reply_state=ReplyState.PENDING, reply_attempts=0
+        )
+        if not retried:
+            return False
+        answer_conversation_task.enqueue(message.conversation_id)
+        log_action(
+            message.conversation_id,
+            LogAction.REPLY_RETRIED,
+            actor=actor,
+            detail=f"message {message.pk}",
+        )
+    return True

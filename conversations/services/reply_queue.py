@@ -1,0 +1,35 @@
+"""Which inbound messages the bot answers, and scheduling its turn after a burst.
+
+Kept apart from the pipeline itself because storing an inbound message (`inbound`) needs
+these, while the pipeline needs `inbound`'s helpers in turn.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from conversations.models import MessageType, Sender
+
+# Inbound types that carry words the bot can answer (captions, button and list titles too).
+ANSWERABLE_TYPES = frozenset(
+    {
+        MessageType.TEXT,
+        MessageType.IMAGE,
+        MessageType.VIDEO,
+        MessageType.DOCUMENT,
+        MessageType.BUTTON,
+        MessageType.INTERACTIVE,
+        MessageType.ORDER,
+    }
+)
+
+
+def needs_reply(*, sender: str, type: str, text: str) -> bool:
+    return sender == Sender.USER and type in ANSWERABLE_TYPES and bool(text.strip())
+
+
+def schedule_answer(conversation_id: int) -> None:
+    """Called in the transaction that stores an inbound message needing a reply."""
+    from conversations.tasks import answer_conversation_task, enqueue_later
+
+    enqueue_later(answer_conversation_task, settings.BOT_BURST_SECONDS, conversation_id)

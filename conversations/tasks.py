@@ -1,0 +1,42 @@
+"""Background work of the bot: answering a conversation, and sending one message.
+
+Both tasks are safe to run twice: the services they call claim their work in the database
+before doing anything a user would see.
+"""
+
+from datetime import timedelta
+
+from django.tasks import Task, task
+from django.utils import timezone
+
+
+def can_defer(task_: Task) -> bool:
+    return task_.get_backend().supports_defer
+
+
+def enqueue_later(task_: Task, delay_seconds: float, *args) -> None:
+    """Enqueue to run no sooner than `delay_seconds` from now, where the backend can defer.
+
+    Backends that cannot (the immediate one some tests use) run it at once instead.
+    """
+    if delay_seconds > 0 and can_defer(task_):
+        task_ = task_.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+    task_.enqueue(*args)
+
+
+@task()
+def answer_conversation_task(conversation_id: int) -> str:
+    """Let the bot answer what the user wrote since its last reply (or draft it)."""
+    # Imported here: the services enqueue these tasks, so top-level imports would be circular.
+    from conversations.services.bot import answer_pending_messages
+
+    return answer_pending_messages(conversation_id)
+
+
+@task()
+def send_message_task(message_id: int, attempt: int) -> str:
+    """One send attempt of a queued outbound message; `attempt` attempts were made before."""
+    from conversations.services.outbound import deliver_message
+
+    message = deliver_message(message_id, attempt)
+    return message.status if message is not None else "missing"

@@ -1,0 +1,138 @@
+"""Writes to lead profiles, each remembering where its value came from.
+
+The bot fills fields from the conversation; an agent may type or confirm them. What an agent
+set or confirmed is the truth: the bot never overwrites it (issue: field provenance).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.brain import ProfileUpdate
+from conversations.models import Message
+from profiles.completeness import PROFILE_FIELDS, is_valid_email
+from profiles.models import ClientProfile, FieldSource, ProfileFieldSource
+
+logger = logging.getLogger(__name__)
+
+MAX_FIELD_LENGTH = {f: ClientProfile._meta.get_field(f).max_length for f in PROFILE_FIELDS}
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChange:
+    """What one call changed: the fields written and those the bot was not allowed to touch."""
+
+    changed: tuple[str, ...] = ()
+    protected: tuple[str, ...] = ()
+    became_complete: bool = False
+
+
+def _clean_value(field: str, value: str) -> str:
+    return " ".join(value.replace("\x00", "").split())[: MAX_FIELD_LENGTH[field]]
+
+
+def apply_bot_updates(
+    profile: ClientProfile, updates: Iterable[ProfileUpdate], *, message: Message | None
+) -> ProfileChange:
+    """Write what the bot extracted, with the message and quote it came from.
+
+    Skipped: fields an agent set or confirmed, emails that are not valid addresses, and
+    values equal to what is stored. The caller holds the transaction.
+    """
+    sources = {source.field: source for source in profile.sources.all()}
+    was_complete = profile.completion_status
+    changed: list[str] = []
+    protected: list[str] = []
+    for update in updates:
+        value = _clean_value(update.field, update.value)
+        if not value or (update.field == "email" and not is_valid_email(value)):
+            continue
+        source = sources.get(update.field)
+        if source is not None and source.protected_from_bot:
+            if value != getattr(profile, update.field):
+                protected.append(update.field)
+            continue
+        if value == getattr(profile, update.field) or update.field in changed:
+            continue
+        setattr(profile, update.field, value)
+        changed.append(update.field)
+        ProfileFieldSource.objects.update_or_create(
+            profile=profile,
+            field=update.field,
+            defaults={
+                "value": value,
+                "source": FieldSource.BOT,
+                "message": message,
+                "quote": update.quote.replace("\x00", "")[:2000],
+                "set_by": None,
+                "confirmed_by": None,
+                "confirmed_at": None,
+            },
+        )
+    if changed:
+        profile.save(update_fields=changed)
+        logger.info(
+            "Bot updated a profile",
+            extra={"profile_id": profile.pk, "fields": changed, "protected": protected},
+        )
+    return ProfileChange(
+        changed=tuple(changed),
+        protected=tuple(protected),
+        became_complete=profile.completion_status and not was_complete,
+    )
+
+
+@transaction.atomic
+def record_agent_field_changes(
+    profile: ClientProfile, values: Mapping[str, str], *, actor
+) -> ProfileChange:
+    """An agent typed these values: store them and mark each field as the agent's.
+
+    Called with the fields the agent changed on the profile form; fields typed by an agent
+    are never overwritten by the bot afterwards.
+    """
+    was_complete = (
+        ClientProfile.objects.filter(pk=profile.pk)
+        .values_list("completion_status", flat=True)
+        .first()
+    )
+    changed = [field for field in PROFILE_FIELDS if field in values]
+    for field in changed:
+        value = _clean_value(field, values[field]) if field != "email" else values[field].strip()
+        setattr(profile, field, value)
+        ProfileFieldSource.objects.update_or_create(
+            profile=profile,
+            field=field,
+            defaults={
+                "value": value,
+                "source": FieldSource.AGENT,
+                "message": None,
+                "quote": "",
+                "set_by": actor,
+                "confirmed_by": None,
+                "confirmed_at": None,
+            },
+        )
+    if changed:
+        profile.save(update_fields=changed)
+    return ProfileChange(
+        changed=tuple(changed),
+        became_complete=profile.completion_status and not was_complete,
+    )
+
+
+@transaction.atomic
+def confirm_bot_fields(profile: ClientProfile, *, actor) -> tuple[str, ...]:
+    """An agent checked the bot's values: from now on the bot leaves them alone."""
+    now = timezone.now()
+    sources = ProfileFieldSource.objects.filter(
+        profile=profile, source__in=[FieldSource.BOT, FieldSource.IMPORT], confirmed_at__isnull=True
+    )
+    fields = tuple(sources.values_list("field", flat=True))
+    sources.update(confirmed_by=actor, confirmed_at=now)
+    return fields
