@@ -192,6 +192,9 @@ BOT_RETRY_BASE_SECONDS = env.float("BOT_RETRY_BASE_SECONDS", default=15.0)
 # After a send timed out (Meta may have accepted it), how long to wait for the status webhook
 # that confirms it before sending again.
 WHATSAPP_CONFIRM_WAIT_SECONDS = env.float("WHATSAPP_CONFIRM_WAIT_SECONDS", default=60.0)
+# The bot's master switch. Production: on; off stores every message but the bot neither
+# replies nor drafts (while a team sets up, or to measure ingest alone).
+BOT_ENABLED = env.bool("BOT_ENABLED", default=True)
 # Inbound messages arriving within this many seconds are answered together in one reply.
 BOT_BURST_SECONDS = env.float("BOT_BURST_SECONDS", default=3.0)
 

@@ -25,7 +25,12 @@ ANSWERABLE_TYPES = frozenset(
 
 
 def needs_reply(*, sender: str, type: str, text: str) -> bool:
-    return sender == Sender.USER and type in ANSWERABLE_TYPES and bool(text.strip())
+    return (
+        settings.BOT_ENABLED
+        and sender == Sender.USER
+        and type in ANSWERABLE_TYPES
+        and bool(text.strip())
+    )
 
 
 def schedule_answer(conversation_id: int) -> None:

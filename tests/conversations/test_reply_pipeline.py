@@ -113,6 +113,18 @@ def test_reactions_and_media_without_words_get_no_reply(post_webhook, run_worker
     assert not Message.objects.exclude(reply_state="").exists()
 
 
+def test_with_the_bot_switched_off_messages_are_stored_and_left_for_agents(
+    user_writes, run_worker, settings
+):
+    settings.BOT_ENABLED = False
+    wamid = user_writes("My name is Alice Smith")
+    run_worker()
+
+    assert replies_to() == []
+    assert Message.objects.get(wamid=wamid).reply_state == ReplyState.NONE
+    assert conversation_of().profile.name == ""
+
+
 # Manual mode, human handoff, pause
 
 
