@@ -235,6 +235,8 @@ class LogAction(models.TextChoices):
     AGENT_REPLY = "agent_reply", "Agent replied"
     SEND_RETRIED = "send_retried", "Sending retried"
     REPLY_RETRIED = "reply_retried", "Bot reply retried"
+    PROFILE_EDITED = "profile_edited", "Profile fields typed by an agent"
+    FIELDS_CONFIRMED = "fields_confirmed", "Bot's profile values confirmed"
 
 
 class ConversationLog(models.Model):

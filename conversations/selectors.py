@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
 from conversations.models import (
@@ -32,9 +31,14 @@ class ThreadTail:
 def thread_tail(conversation: Conversation, *, limit: int = 50) -> ThreadTail:
     newest = list(
         Message.objects.filter(conversation=conversation)
+        .select_related("sent_by")
         .order_by("-timestamp", "-id")
         .only(
             "id",
+            "sent_by__username",
+            "sent_by__first_name",
+            "sent_by__last_name",
+            "reply_state",
             "direction",
             "sender",
             "type",
@@ -80,16 +84,17 @@ def messages_awaiting_reply(conversation_id: int) -> list[Message]:
     )
 
 
-def recent_history(conversation_id: int, *, until: Message, limit: int = 20) -> list[Message]:
-    """The last `limit` messages with words, up to and including `until`, oldest first.
+def recent_history(conversation_id: int, *, exclude: list[int], limit: int = 20) -> list[Message]:
+    """The last `limit` messages with words, oldest first, leaving out `exclude`.
 
-    What the brain reads: user messages and what the bot or an agent sent, never drafts.
+    What the brain reads as context before the messages it answers: the user's earlier
+    messages and what the bot or an agent sent, never drafts or failed sends.
     """
     newest = (
         Message.objects.filter(conversation_id=conversation_id)
         .exclude(text="")
+        .exclude(pk__in=exclude)
         .filter(revoked_at__isnull=True)
-        .filter(Q(timestamp__lt=until.timestamp) | Q(timestamp=until.timestamp, id__lte=until.id))
         .exclude(direction=Direction.OUT, status=MessageStatus.FAILED)
         .order_by("-timestamp", "-id")
         .only("id", "direction", "text", "timestamp")[:limit]

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.brain import ProfileUpdate
-from conversations.models import Message
+from conversations.models import LogAction, Message
+from conversations.services.log import log_action
 from profiles.completeness import PROFILE_FIELDS, is_valid_email
 from profiles.models import ClientProfile, FieldSource, ProfileFieldSource
 
@@ -36,6 +37,15 @@ def _clean_value(field: str, value: str) -> str:
     return " ".join(value.replace("\x00", "").split())[: MAX_FIELD_LENGTH[field]]
 
 
+def _is_usable(profile: ClientProfile, field: str) -> bool:
+    """A value that counts for completeness: only such a value an agent owns is kept from the bot.
+
+    An agent's invalid email, say, still lets the bot store the address the user gives.
+    """
+    value = getattr(profile, field)
+    return is_valid_email(value) if field == "email" else bool(value.strip())
+
+
 def apply_bot_updates(
     profile: ClientProfile, updates: Iterable[ProfileUpdate], *, message: Message | None
 ) -> ProfileChange:
@@ -53,7 +63,7 @@ def apply_bot_updates(
         if not value or (update.field == "email" and not is_valid_email(value)):
             continue
         source = sources.get(update.field)
-        if source is not None and source.protected_from_bot:
+        if source is not None and source.protected_from_bot and _is_usable(profile, update.field):
             if value != getattr(profile, update.field):
                 protected.append(update.field)
             continue
@@ -105,6 +115,10 @@ def record_agent_field_changes(
     for field in changed:
         value = _clean_value(field, values[field]) if field != "email" else values[field].strip()
         setattr(profile, field, value)
+        if not value:
+            # Cleared by the agent: unknown again, and the bot may fill it from the chat.
+            ProfileFieldSource.objects.filter(profile=profile, field=field).delete()
+            continue
         ProfileFieldSource.objects.update_or_create(
             profile=profile,
             field=field,
@@ -120,6 +134,12 @@ def record_agent_field_changes(
         )
     if changed:
         profile.save(update_fields=changed)
+        log_action(
+            profile.conversation_id,
+            LogAction.PROFILE_EDITED,
+            actor=actor,
+            detail=", ".join(changed),
+        )
     return ProfileChange(
         changed=tuple(changed),
         became_complete=profile.completion_status and not was_complete,
@@ -135,4 +155,11 @@ def confirm_bot_fields(profile: ClientProfile, *, actor) -> tuple[str, ...]:
     )
     fields = tuple(sources.values_list("field", flat=True))
     sources.update(confirmed_by=actor, confirmed_at=now)
+    if fields:
+        log_action(
+            profile.conversation_id,
+            LogAction.FIELDS_CONFIRMED,
+            actor=actor,
+            detail=", ".join(fields),
+        )
     return fields

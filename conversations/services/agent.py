@@ -175,11 +175,12 @@ def draft_created_at_token(profile: ClientProfile) -> str:
     return created.isoformat() if created else ""
 
 
-def parse_draft_token(token: str | None) -> datetime | None:
-    if not token:
-        return None
+def parse_draft_token(token: str | None) -> datetime:
+    """The draft's time as the page showed it; a missing or garbled token is refused."""
     try:
-        parsed = datetime.fromisoformat(token)
+        parsed = datetime.fromisoformat(token or "")
     except ValueError:
-        return None
-    return parsed if timezone.is_aware(parsed) else None
+        parsed = None
+    if parsed is None or not timezone.is_aware(parsed):
+        raise DraftChanged("This page does not say which draft it shows: reload it.")
+    return parsed

@@ -56,11 +56,17 @@ def _snapshot(profile: ClientProfile) -> ProfileSnapshot:
     )
 
 
-def build_turn(conversation_id: int, profile: ClientProfile, newest: Message) -> BrainTurn:
+def build_turn(conversation_id: int, profile: ClientProfile, pending: list[Message]) -> BrainTurn:
+    """Context first, then the messages to answer, so the turn ends with them.
+
+    WhatsApp times have whole seconds and ours do not: ordering by time alone could put the
+    bot's previous reply after a message the user sent in the same second.
+    """
+    context = recent_history(conversation_id, exclude=[message.pk for message in pending])
     history = tuple(
         HistoryItem(role="user" if item.direction == Direction.IN else "assistant", text=item.text)
-        for item in recent_history(conversation_id, until=newest)
-    )
+        for item in context
+    ) + tuple(HistoryItem(role="user", text=message.text) for message in pending)
     return BrainTurn(history=history, profile=_snapshot(profile))
 
 
@@ -84,7 +90,7 @@ def answer_pending_messages(conversation_id: int) -> str:
     if conversation.handoff_state == HandoffState.PAUSED:
         return _finish_turn(conversation_id, pending, reply=None)
     try:
-        reply = get_brain().respond(build_turn(conversation_id, profile, newest))
+        reply = get_brain().respond(build_turn(conversation_id, profile, pending))
     except BrainUnavailable as exc:
         return _retry_later(conversation_id, pending, exc)
     return _finish_turn(conversation_id, pending, reply=reply)

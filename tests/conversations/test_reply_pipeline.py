@@ -241,6 +241,25 @@ def test_the_bot_never_overwrites_what_an_agent_typed_or_confirmed(
     assert company.confirmed_by == agent
 
 
+def test_a_field_the_agent_cleared_or_got_wrong_is_the_bots_to_fill_again(
+    user_writes, run_worker, staff_user
+):
+    agent = staff_user("agent")
+    user_writes("Hello, my name is Alice Smith")
+    run_worker()
+    profile = conversation_of().profile
+    record_agent_field_changes(profile, {"name": "", "email": "alice@"}, actor=agent)
+
+    user_writes("It's Alina actually: my name is Alina Smith, alina@acme.example")
+    run_worker()
+
+    profile.refresh_from_db()
+    assert (profile.name, profile.email) == ("Alina", "alina@acme.example")
+    assert ConversationLog.objects.filter(
+        action=LogAction.PROFILE_EDITED, actor=agent, detail="name, email"
+    ).exists()
+
+
 def test_an_invalid_email_from_the_bot_is_not_stored():
     from conversations.brain import ProfileUpdate
     from profiles.services import apply_bot_updates
