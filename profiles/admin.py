@@ -1,11 +1,50 @@
-from django.contrib import admin
-from django.db.models import Q
-from django.urls import reverse
-from django.utils.html import format_html
+from __future__ import annotations
 
-from conversations.admin import render_thread
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from conversations.admin import render_thread, staff_name
+from conversations.models import ConversationLog, HandoffState
+from conversations.selectors import window_closes_at, within_customer_service_window
+from conversations.services.agent import (
+    CannotSend,
+    approve_draft,
+    discard_draft,
+    draft_created_at_token,
+    hand_back_to_bot,
+    parse_draft_token,
+    send_agent_reply,
+    set_handoff_state,
+    set_manual_mode,
+)
+from conversations.services.outbound import MAX_TEXT_LENGTH, WINDOW_CLOSED_TITLE
 from profiles.completeness import FIELD_LABELS, PROFILE_FIELDS, missing_field_regex
 from profiles.models import ClientProfile
+from profiles.services import confirm_bot_fields, record_agent_field_changes
+
+# How much of the conversation's trail the profile page shows; the rest is one click away.
+RECENT_LOG_ROWS = 20
+
+# The panel's buttons: URL suffix, URL name suffix. Each POSTs to its own admin view.
+PANEL_ACTIONS = {
+    "manual_on": "bot/manual-on/",
+    "hand_back": "bot/hand-back/",
+    "pause": "bot/pause/",
+    "approve_draft": "bot/draft/approve/",
+    "discard_draft": "bot/draft/discard/",
+    "reply": "bot/reply/",
+}
 
 
 class MissingFieldFilter(admin.SimpleListFilter):
@@ -21,6 +60,45 @@ class MissingFieldFilter(admin.SimpleListFilter):
         if self.value() in PROFILE_FIELDS:
             return queryset.filter(Q(what_is_missing__regex=missing_field_regex(self.value())))
         return queryset
+
+
+@dataclass(frozen=True)
+class BotPanel:
+    """What the "Bot" panel above the profile form shows; `can_change` decides the buttons."""
+
+    can_change: bool
+    who_answers: str
+    handoff_label: str
+    manual_mode: bool
+    show_manual_on: bool
+    show_hand_back: bool
+    show_pause: bool
+    window_open: bool
+    window_closes_at: datetime | None
+    window_closed_notice: str
+    draft: str
+    draft_created_at: datetime | None
+    draft_token: str
+    thread: str
+    log: list[ConversationLog]
+    log_url: str
+    urls: dict[str, str]
+    max_length: int = MAX_TEXT_LENGTH
+
+
+def who_answers(profile: ClientProfile) -> str:
+    """The handoff state and manual mode in one sentence an agent can act on."""
+    state = profile.conversation.handoff_state
+    if state == HandoffState.PAUSED:
+        return "Paused: the bot neither answers nor drafts. Agents can still reply from here."
+    if state == HandoffState.HUMAN:
+        return (
+            "An agent handles this conversation: the bot only writes drafts, "
+            "until someone hands it back to the bot."
+        )
+    if profile.manual_mode:
+        return "Manual mode: the bot writes drafts, and an agent approves each one before it goes."
+    return "The bot answers on its own."
 
 
 @admin.register(ClientProfile)
@@ -55,30 +133,69 @@ class ClientProfileAdmin(admin.ModelAdmin):
     )
     list_select_related = ("conversation",)
     date_hierarchy = "updated_at"
+    actions = ["confirm_bot_values"]
     fieldsets = (
         (
             None,
-            {"fields": ("conversation_link", "name", "last_name", "company", "email")},
+            {
+                "fields": (
+                    "conversation_link",
+                    "name",
+                    "last_name",
+                    "company",
+                    "email",
+                    "provenance",
+                )
+            },
         ),
         ("Completeness", {"fields": ("completion_status", "what_is_missing")}),
-        ("Bot", {"fields": ("manual_mode", "ai_draft", "ai_draft_created_at")}),
+        # Switched with the panel's buttons, so every switch is logged with who and when.
+        ("Bot", {"fields": ("manual_mode",)}),
         ("Notes", {"fields": ("notes",)}),
-        ("Thread", {"fields": ("thread",)}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     readonly_fields = (
         "conversation_link",
+        "provenance",
         "completion_status",
         "what_is_missing",
-        "ai_draft_created_at",
+        "manual_mode",
         "created_at",
         "updated_at",
-        "thread",
     )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("conversation")
 
     def has_add_permission(self, request):
         # A profile is created with its conversation when the lead first writes.
         return False
+
+    # The profile form ---------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        """Fields the agent typed become theirs (provenance), so the bot never overwrites them."""
+        typed = {f: form.cleaned_data[f] for f in form.changed_data if f in PROFILE_FIELDS}
+        others = [f for f in form.changed_data if f not in PROFILE_FIELDS]
+        if others:
+            obj.save(update_fields=others)
+        if typed:
+            record_agent_field_changes(obj, typed, actor=request.user)
+
+    @admin.action(
+        description="Confirm the bot's values",
+        permissions=["change"],
+        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
+    )
+    def confirm_bot_values(self, request, queryset):
+        """An agent checked what the bot extracted: from now on the bot leaves it alone."""
+        confirmed = sum(bool(confirm_bot_fields(p, actor=request.user)) for p in queryset)
+        self.message_user(
+            request,
+            f"Confirmed the bot's values on {confirmed} profile{'s' if confirmed != 1 else ''}; "
+            "the bot will not change them.",
+            messages.SUCCESS if confirmed else messages.INFO,
+        )
 
     @admin.display(description="WhatsApp id", ordering="conversation__wa_id")
     def wa_id(self, obj):
@@ -93,6 +210,138 @@ class ClientProfileAdmin(admin.ModelAdmin):
         url = reverse("admin:conversations_conversation_change", args=[obj.conversation_id])
         return format_html('<a href="{}">{}</a>', url, obj.conversation)
 
-    @admin.display(description="Thread")
-    def thread(self, obj):
-        return render_thread(obj.conversation)
+    @admin.display(description="Where the values came from")
+    def provenance(self, obj):
+        sources = {
+            source.field: source for source in obj.sources.select_related("set_by", "confirmed_by")
+        }
+        rows = [
+            {
+                "label": FIELD_LABELS[field],
+                "value": getattr(obj, field),
+                "source": sources.get(field),
+                "set_by": staff_name(sources[field].set_by) if field in sources else "",
+                "confirmed_by": staff_name(sources[field].confirmed_by) if field in sources else "",
+            }
+            for field in PROFILE_FIELDS
+        ]
+        return render_to_string("admin/profiles/clientprofile/provenance.html", {"rows": rows})
+
+    # The Bot panel ------------------------------------------------------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["bot_panel"] = self.bot_panel(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def bot_panel(self, request, profile: ClientProfile) -> BotPanel:
+        conversation = profile.conversation
+        state = conversation.handoff_state
+        log = list(
+            ConversationLog.objects.filter(conversation=conversation).select_related("actor")[
+                :RECENT_LOG_ROWS
+            ]
+        )
+        for row in log:
+            row.actor_name = staff_name(row.actor) or "Bot"
+        return BotPanel(
+            can_change=self.has_change_permission(request, profile),
+            who_answers=who_answers(profile),
+            handoff_label=conversation.get_handoff_state_display(),
+            manual_mode=profile.manual_mode,
+            show_manual_on=not profile.manual_mode,
+            show_hand_back=profile.manual_mode or state != HandoffState.BOT,
+            show_pause=state != HandoffState.PAUSED,
+            window_open=within_customer_service_window(conversation),
+            window_closes_at=window_closes_at(conversation),
+            window_closed_notice=WINDOW_CLOSED_TITLE,
+            draft=profile.ai_draft,
+            draft_created_at=profile.ai_draft_created_at,
+            draft_token=draft_created_at_token(profile),
+            thread=render_thread(conversation),
+            log=log,
+            log_url=reverse("admin:conversations_conversationlog_changelist")
+            + f"?conversation__id__exact={conversation.pk}",
+            urls={
+                action: reverse(self._panel_url_name(action, namespaced=True), args=[profile.pk])
+                for action in PANEL_ACTIONS
+            },
+        )
+
+    def _panel_url_name(self, action: str, *, namespaced: bool = False) -> str:
+        name = f"{self.opts.app_label}_{self.opts.model_name}_{action}"
+        return f"{self.admin_site.name}:{name}" if namespaced else name
+
+    def get_urls(self):
+        panel_urls = [
+            path(
+                f"<path:object_id>/{suffix}",
+                self.admin_site.admin_view(self._panel_view(getattr(self, f"_{action}"))),
+                name=self._panel_url_name(action),
+            )
+            for action, suffix in PANEL_ACTIONS.items()
+        ]
+        return panel_urls + super().get_urls()
+
+    def _panel_view(self, act: Callable[[ClientProfile, object], str]):
+        """A POST-only view: check the right to change, call one service, say what happened."""
+
+        @require_POST
+        def view(request, object_id):
+            profile = self.get_object(request, unquote(object_id))
+            if profile is None:
+                raise Http404("No such profile.")
+            if not self.has_change_permission(request, profile):
+                raise PermissionDenied
+            try:
+                done = act(profile, request)
+            except CannotSend as refusal:
+                # The service's words tell the agent what to do instead (e.g. use a template).
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+            change_url = reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[profile.pk],
+            )
+            return HttpResponseRedirect(f"{change_url}#bot-panel")
+
+        return view
+
+    def _manual_on(self, profile, request) -> str:
+        if set_manual_mode(profile, True, actor=request.user):
+            return "Manual mode is on: the bot only drafts; approve each draft before it goes."
+        return "Manual mode was already on."
+
+    def _hand_back(self, profile, request) -> str:
+        hand_back_to_bot(profile, actor=request.user)
+        return "Handed back to the bot: it answers on its own again."
+
+    def _pause(self, profile, request) -> str:
+        if set_handoff_state(profile.conversation, HandoffState.PAUSED, actor=request.user):
+            return "The bot is paused: it neither answers nor drafts until handed back."
+        return "The bot was already paused."
+
+    def _approve_draft(self, profile, request) -> str:
+        approve_draft(
+            profile,
+            request.POST.get("text", ""),
+            actor=request.user,
+            shown_created_at=parse_draft_token(request.POST.get("draft_token")),
+        )
+        return "Draft approved: it is queued for sending."
+
+    def _discard_draft(self, profile, request) -> str:
+        discard_draft(
+            profile,
+            actor=request.user,
+            shown_created_at=parse_draft_token(request.POST.get("draft_token")),
+        )
+        return "Draft discarded: nothing was sent."
+
+    def _reply(self, profile, request) -> str:
+        send_agent_reply(profile.conversation, request.POST.get("text", ""), actor=request.user)
+        return (
+            "Your reply is queued for sending. The conversation is now in agent hands: "
+            "the bot only drafts until someone hands it back."
+        )

@@ -8,6 +8,12 @@ from accounts.roles import ROLE_GROUPS
 pytest_plugins = ["tests.standins.openai_server", "tests.standins.graph_server"]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Logins are not what these tests measure: a cheap hasher keeps staff tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def staff_user(django_user_model):
     """A staff user in one role group: `staff_user("agent")`."""

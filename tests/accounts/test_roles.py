@@ -1,10 +1,17 @@
 """What each role sees and may do in the back office."""
 
+import importlib
+
 import pytest
-from django.contrib.auth.models import Group
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 
+from accounts.roles import ROLE_GROUPS, sync_role_groups
+from conversations.models import Conversation
 from profiles.models import ClientProfile
 from tests.factories import make_conversation, make_message
 from webhooks.models import WebhookEvent
@@ -71,7 +78,6 @@ def test_agent_edits_a_profile_and_its_completeness_follows(client_as):
             last_name="Silva",
             company="Acme",
             email="ana@acme.test",
-            manual_mode="on",
             notes="Prefers mornings",
         ),
     )
@@ -82,7 +88,6 @@ def test_agent_edits_a_profile_and_its_completeness_follows(client_as):
         "Acme",
         "Prefers mornings",
     )
-    assert profile.manual_mode is True
     assert profile.completion_status is True
     assert profile.what_is_missing == ""
 
@@ -165,3 +170,82 @@ def test_createstaff_without_input_prints_a_generated_password(django_user_model
     out = capsys.readouterr().out
     password = out.split("Password: ")[1].strip()
     assert django_user_model.objects.get(username="newbie").check_password(password)
+
+
+def test_admin_adds_a_user_through_the_admin(client_as, django_user_model):
+    response = client_as("admin").post(
+        reverse("admin:auth_user_add"),
+        {
+            "username": "new-agent",
+            "usable_password": "true",
+            "password1": "x8#kLq!pz0-Tv",
+            "password2": "x8#kLq!pz0-Tv",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    user = django_user_model.objects.get(username="new-agent")
+    assert user.check_password("x8#kLq!pz0-Tv")
+
+
+def test_admin_changes_a_group_through_the_admin(client_as):
+    group = Group.objects.create(name="Night shift")
+    view_conversation = Permission.objects.get(codename="view_conversation")
+    response = client_as("admin").post(
+        reverse("admin:auth_group_change", args=[group.pk]),
+        {"name": "Night shift team", "permissions": [view_conversation.pk]},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    group.refresh_from_db()
+    assert group.name == "Night shift team"
+    assert list(group.permissions.values_list("codename", flat=True)) == ["view_conversation"]
+
+
+def test_viewer_cannot_change_a_conversation(client_as):
+    conversation = make_conversation()
+    url = reverse("admin:conversations_conversation_change", args=[conversation.pk])
+    response = client_as("viewer").post(url, {"handoff_state": "human"})
+    assert response.status_code == 403
+    conversation.refresh_from_db()
+    assert conversation.handoff_state == "bot"
+
+
+def test_viewer_cannot_delete_a_profile(client_as):
+    profile = make_conversation().profile
+    url = reverse("admin:profiles_clientprofile_delete", args=[profile.pk])
+    assert client_as("viewer").post(url, {"post": "yes"}).status_code == 403
+    assert ClientProfile.objects.filter(pk=profile.pk).exists()
+
+
+def test_viewer_cannot_delete_a_conversation(client_as):
+    conversation = make_conversation()
+    url = reverse("admin:conversations_conversation_delete", args=[conversation.pk])
+    assert client_as("viewer").post(url, {"post": "yes"}).status_code == 403
+    assert Conversation.objects.filter(pk=conversation.pk).exists()
+
+
+def agent_codenames() -> set[str]:
+    return set(Group.objects.get(name="Agent").permissions.values_list("codename", flat=True))
+
+
+def test_syncing_roles_from_scratch_lets_agents_edit_profiles_but_not_users():
+    """What the data migration runs; the post-migrate hook would hide it breaking."""
+    Group.objects.filter(name__in=ROLE_GROUPS.values()).delete()
+
+    sync_role_groups(apps)
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {"Admin", "Agent", "Viewer"}
+    assert "change_clientprofile" in agent_codenames()
+    assert "change_user" not in agent_codenames()
+
+
+def test_the_data_migration_itself_creates_the_groups_on_its_historical_models():
+    migration = importlib.import_module("accounts.migrations.0001_role_groups")
+    state = MigrationLoader(connection).project_state(("accounts", "0001_role_groups"))
+    Group.objects.filter(name__in=ROLE_GROUPS.values()).delete()
+
+    migration.create_role_groups(state.apps, schema_editor=None)
+
+    assert "change_clientprofile" in agent_codenames()
+    assert "change_user" not in agent_codenames()
+    migration.delete_role_groups(state.apps, schema_editor=None)
+    assert not Group.objects.filter(name__in=ROLE_GROUPS.values()).exists()
