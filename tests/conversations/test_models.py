@@ -1,9 +1,11 @@
 """The database itself refuses doubled or orphaned data."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from conversations.models import Conversation, Message
+from conversations.services.inbound import find_or_create_conversation
 from tests.factories import make_conversation, make_message
 from webhooks.models import ProcessedMessage
 
@@ -64,3 +66,18 @@ def test_text_is_never_truncated():
     message = make_message(make_conversation(), text=body)
     message.refresh_from_db()
     assert message.text == body
+
+
+def test_a_wa_id_with_symbols_fails_model_validation():
+    conversation = Conversation(wa_id="+1 555-000 1111")
+    with pytest.raises(ValidationError) as error:
+        conversation.full_clean()
+    assert error.value.message_dict["wa_id"] == ["A WhatsApp id has digits only."]
+
+
+def test_the_inbound_service_files_a_wa_id_with_symbols_under_its_digits():
+    conversation = find_or_create_conversation(wa_id="+1 555-000 1111", bsuid=None)
+    assert conversation.wa_id == "15550001111"
+    again = find_or_create_conversation(wa_id="15550001111", bsuid=None)
+    assert again.pk == conversation.pk
+    assert Conversation.objects.count() == 1

@@ -12,6 +12,8 @@ VERIFY_TOKEN = "verify-me-please"
 def whatsapp_settings(settings):
     settings.WHATSAPP_APP_SECRET = TEST_APP_SECRET
     settings.WHATSAPP_VERIFY_TOKEN = VERIFY_TOKEN
+    # Receiving is tested here; the bot's replies are tested in tests/conversations.
+    settings.BOT_ENABLED = False
     return settings
 
 
