@@ -146,12 +146,14 @@ def deliver_message(message_id: int, attempt: int) -> Message | None:
         _handle_send_error(message, error)
         return message
 
+    # Each UPDATE yields to what a status webhook may already have written; one commit.
     sent = Message.objects.filter(pk=message.pk)
-    sent.filter(wamid__isnull=True).update(wamid=result.wamid)
-    sent.filter(status=MessageStatus.QUEUED).update(
-        status=MessageStatus.SENT, error_code=None, error_title=""
-    )
-    sent.filter(sent_at__isnull=True).update(sent_at=now)
+    with transaction.atomic():
+        sent.filter(wamid__isnull=True).update(wamid=result.wamid)
+        sent.filter(status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENT, error_code=None, error_title=""
+        )
+        sent.filter(sent_at__isnull=True).update(sent_at=now)
     logger.info("Outbound message sent", extra={"message_id": message.pk, "attempt": attempt + 1})
     return message
 
