@@ -1,3 +1,9 @@
 """Websocket routes, the Channels counterpart of `urls.py`."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from conversations.consumers import DashboardConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/dashboard/", DashboardConsumer.as_asgi()),
+]

@@ -154,6 +154,12 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Live dashboards: events are kept this long for screens catching up after a reconnect.
+LIVE_EVENTS_KEEP_HOURS = env.int("LIVE_EVENTS_KEEP_HOURS", default=24)
+# Without Redis the worker's events cannot reach the web process through the channel layer,
+# so dashboard connections poll the event table this often (0 = never; production: Redis).
+LIVE_EVENTS_POLL_SECONDS = env.float("LIVE_EVENTS_POLL_SECONDS", default=0.0 if REDIS_URL else 1.0)
+
 # Background work: Django's task API, stored in the database and run by `db_worker`.
 TASKS = {
     "default": {

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from botproject.health import healthz
+from conversations import views as conversation_views
 
 admin.site.site_header = "WhatsApp bot back office"
 admin.site.site_title = "Bot back office"
@@ -10,5 +11,16 @@ admin.site.index_title = "Leads, conversations and the bot"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("webhooks/", include("webhooks.urls")),
+    # Inside the admin's URL space and login; before admin.site.urls, which would 404 them.
+    path(
+        "admin/dashboard/",
+        admin.site.admin_view(conversation_views.dashboard),
+        name="dashboard",
+    ),
+    path(
+        "admin/dashboard/thread/<int:conversation_id>/",
+        admin.site.admin_view(conversation_views.conversation_thread),
+        name="dashboard-thread",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -296,3 +296,31 @@ class DraftReview(models.Model):
     def __str__(self) -> str:
         how = "edited" if self.edited else "as written"
         return f"Draft {self.get_outcome_display().lower()} ({how})"
+
+
+class LiveEvent(models.Model):
+    """What staff screens should show now, written in the transaction of the change itself.
+
+    An outbox: an event exists exactly when its change was committed (a rollback takes it
+    away too), it is pushed to open dashboards after commit, and a dashboard that lost its
+    connection catches up by asking for the events after the last id it saw.
+    """
+
+    kind = models.CharField(max_length=32)
+    conversation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    def as_message(self) -> dict:
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "conversation_id": self.conversation_id,
+            **self.payload,
+        }

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from conversations.models import (
@@ -13,6 +24,7 @@ from conversations.models import (
     Message,
     MessageStatus,
     ReplyState,
+    Sender,
 )
 
 
@@ -100,3 +112,131 @@ def recent_history(conversation_id: int, *, exclude: list[int], limit: int = 20)
         .only("id", "direction", "text", "timestamp")[:limit]
     )
     return list(newest)[::-1]
+
+
+# --- the live dashboard -----------------------------------------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ACTIVE_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class TodayCounters:
+    new_leads: int
+    messages_in: int
+    messages_out: int
+    profiles_completed: int
+    drafts_waiting: int
+
+
+def start_of_today() -> datetime:
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def today_counters() -> TodayCounters:
+    """Three queries, whatever the volume: one per table."""
+    from profiles.models import ClientProfile
+
+    start = start_of_today()
+    messages = Message.objects.filter(timestamp__gte=start).aggregate(
+        inbound=Count("pk", filter=Q(direction=Direction.IN, sender=Sender.USER)),
+        outbound=Count("pk", filter=Q(direction=Direction.OUT)),
+    )
+    profiles = ClientProfile.objects.aggregate(
+        completed=Count("pk", filter=Q(completed_at__gte=start)),
+        drafts=Count("pk", filter=~Q(ai_draft="")),
+    )
+    return TodayCounters(
+        new_leads=Conversation.objects.filter(created_at__gte=start).count(),
+        messages_in=messages["inbound"],
+        messages_out=messages["outbound"],
+        profiles_completed=profiles["completed"],
+        drafts_waiting=profiles["drafts"],
+    )
+
+
+def active_conversations(*, limit: int = 50) -> list[Conversation]:
+    """Conversations with activity in the last 24 hours, newest first, in one query.
+
+    Each carries its last message (`last_text`, `last_direction`, `last_status`,
+    `last_message_id`) and `unanswered`: the user's messages since the business last wrote.
+    """
+    newest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-timestamp", "-id")
+    last_out = newest.filter(direction=Direction.OUT).values("timestamp")[:1]
+    unanswered = (
+        Message.objects.filter(
+            conversation=OuterRef("pk"),
+            direction=Direction.IN,
+            sender=Sender.USER,
+            timestamp__gt=Coalesce(
+                OuterRef("last_out_at"), Value(EPOCH, output_field=DateTimeField())
+            ),
+        )
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return list(
+        Conversation.objects.filter(last_message_at__gte=timezone.now() - ACTIVE_WINDOW)
+        .select_related("profile")
+        .annotate(
+            last_out_at=Subquery(last_out),
+            last_message_id=Subquery(newest.values("id")[:1]),
+            last_text=Subquery(newest.values("text")[:1]),
+            last_direction=Subquery(newest.values("direction")[:1]),
+            last_status=Subquery(newest.values("status")[:1]),
+        )
+        .annotate(unanswered=Coalesce(Subquery(unanswered), 0))
+        .order_by("-last_message_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MissingGroup:
+    what_is_missing: str
+    count: int
+    profiles: list
+
+
+def incomplete_profiles(*, per_group: int = 5) -> tuple[dict[str, int], list[MissingGroup]]:
+    """Per-field counts of incomplete profiles, and the profiles grouped by what is missing.
+
+    Two queries for the counts and groups, one for the newest profiles of every group.
+    """
+    from profiles.completeness import PROFILE_FIELDS, missing_field_regex
+    from profiles.models import ClientProfile
+
+    incomplete = ClientProfile.objects.filter(completion_status=False)
+    per_field = incomplete.aggregate(
+        **{
+            field: Count("pk", filter=Q(what_is_missing__regex=missing_field_regex(field)))
+            for field in PROFILE_FIELDS
+        }
+    )
+    groups = list(
+        incomplete.order_by()
+        .values_list("what_is_missing")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "what_is_missing")[:20]
+    )
+    ranked = (
+        incomplete.filter(what_is_missing__in=[missing for missing, _ in groups])
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("what_is_missing")],
+                order_by=[F("updated_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=per_group)
+        .select_related("conversation")
+        .order_by("what_is_missing", "rank")
+    )
+    members: dict[str, list] = {}
+    for profile in ranked:
+        members.setdefault(profile.what_is_missing, []).append(profile)
+    return per_field, [
+        MissingGroup(what_is_missing=missing, count=n, profiles=members.get(missing, []))
+        for missing, n in groups
+    ]

@@ -28,6 +28,7 @@ from conversations.services.agent import (
     set_handoff_state,
     set_manual_mode,
 )
+from conversations.services.live import latest_event_id
 from conversations.services.outbound import MAX_TEXT_LENGTH, WINDOW_CLOSED_TITLE
 from profiles.completeness import FIELD_LABELS, PROFILE_FIELDS, missing_field_regex
 from profiles.models import ClientProfile
@@ -83,6 +84,10 @@ class BotPanel:
     log: list[ConversationLog]
     log_url: str
     urls: dict[str, str]
+    conversation_id: int
+    # The page is current as of this live event; the websocket brings anything newer.
+    live_since: int
+    thread_url: str
     max_length: int = MAX_TEXT_LENGTH
 
 
@@ -266,6 +271,9 @@ class ClientProfileAdmin(admin.ModelAdmin):
                 action: reverse(self._panel_url_name(action, namespaced=True), args=[profile.pk])
                 for action in PANEL_ACTIONS
             },
+            conversation_id=conversation.pk,
+            live_since=latest_event_id(),
+            thread_url=reverse("dashboard-thread", args=[conversation.pk]),
         )
 
     def _panel_url_name(self, action: str, *, namespaced: bool = False) -> str:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from conversations.models import Conversation
 from profiles.completeness import PROFILE_FIELDS, missing_profile_fields
@@ -37,6 +38,13 @@ class ClientProfile(models.Model):
         editable=False,
         help_text="Derived: the fields still to ask for, in asking order.",
     )
+    completed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="When the profile last became complete (the dashboard counts today's).",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -68,6 +76,7 @@ class ClientProfile(models.Model):
                 *update_fields,
                 "completion_status",
                 "what_is_missing",
+                "completed_at",
                 "updated_at",
             }
         super().save(*args, **kwargs)
@@ -79,6 +88,10 @@ class ClientProfile(models.Model):
             company=self.company,
             email=self.email,
         )
+        if completeness.is_complete and not self.completion_status:
+            self.completed_at = timezone.now()
+        elif not completeness.is_complete:
+            self.completed_at = None
         self.completion_status = completeness.is_complete
         self.what_is_missing = completeness.what_is_missing
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from conversations.brain import ProfileUpdate
 from conversations.models import LogAction, Message
+from conversations.services import live
 from conversations.services.log import log_action
 from profiles.completeness import PROFILE_FIELDS, is_valid_email
 from profiles.models import ClientProfile, FieldSource, ProfileFieldSource
@@ -86,6 +87,7 @@ def apply_bot_updates(
         )
     if changed:
         profile.save(update_fields=changed)
+        live.profile_changed(profile, fields=changed)
         logger.info(
             "Bot updated a profile",
             extra={"profile_id": profile.pk, "fields": changed, "protected": protected},
@@ -134,6 +136,7 @@ def record_agent_field_changes(
         )
     if changed:
         profile.save(update_fields=changed)
+        live.profile_changed(profile, fields=changed)
         log_action(
             profile.conversation_id,
             LogAction.PROFILE_EDITED,

@@ -23,6 +23,7 @@ from conversations.models import (
     ReplyState,
     Sender,
 )
+from conversations.services import live
 from conversations.services.log import log_action
 from conversations.services.outbound import CannotSend, check_can_send, queue_text
 from profiles.models import ClientProfile
@@ -54,6 +55,7 @@ def set_manual_mode(profile: ClientProfile, enabled: bool, *, actor) -> bool:
         LogAction.MANUAL_ON if enabled else LogAction.MANUAL_OFF,
         actor=actor,
     )
+    live.handoff_changed(profile.conversation_id)
     return True
 
 
@@ -70,6 +72,7 @@ def set_handoff_state(conversation: Conversation, state: str, *, actor, reason: 
     conversation.save(update_fields=["handoff_state", "updated_at"])
     detail = f"{HandoffState(previous).label} → {HandoffState(state).label}"
     log_action(conversation.pk, LogAction.HANDOFF, actor=actor, detail=f"{detail} {reason}".strip())
+    live.handoff_changed(conversation.pk)
     return True
 
 
@@ -147,6 +150,7 @@ def approve_draft(
         actor=actor,
         detail="edited before sending" if edited else "sent as written",
     )
+    live.draft_changed(profile, action="approved")
     return message
 
 
@@ -166,6 +170,7 @@ def discard_draft(
     profile.ai_draft_created_at = None
     profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
     log_action(profile.conversation_id, LogAction.DRAFT_DISCARDED, actor=actor)
+    live.draft_changed(profile, action="discarded")
     return review
 
 

@@ -36,6 +36,7 @@ from conversations.models import (
     Sender,
 )
 from conversations.selectors import messages_awaiting_reply, recent_history
+from conversations.services import live
 from conversations.services.log import log_action
 from conversations.services.outbound import queue_text
 from profiles.completeness import PROFILE_FIELDS
@@ -152,6 +153,7 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
     profile.ai_draft_created_at = timezone.now()
     profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
     Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.DRAFTED)
+    live.draft_changed(profile, action="created")
     log_action(
         conversation_id,
         LogAction.DRAFT_CREATED,

@@ -25,6 +25,7 @@ from conversations.models import (
     ReplyState,
     Sender,
 )
+from conversations.services import live
 from conversations.services.reply_queue import needs_reply, schedule_answer
 from profiles.models import ClientProfile
 from webhooks.payloads import (
@@ -277,6 +278,7 @@ def record_inbound_message(message: InboundMessage, contact: Contact | None) -> 
     if not is_system:
         touch_conversation(conversation, when, inbound=True)
     _apply_side_effects(message, conversation, when)
+    live.message_created(stored)
     return InboundResult(message=stored, created=True)
 
 
@@ -357,7 +359,11 @@ def apply_message_status(status: Status) -> bool:
         code = error.code if error else None
         changes["error_code"] = code if code is not None and -(2**31) <= code < 2**31 else None
         changes["error_title"] = _clean_text((error.title or error.message) if error else "", 255)
-    outbound.filter(status__in=STATUS_MAY_REPLACE[status.status]).update(**changes)
+    movable = outbound.filter(status__in=STATUS_MAY_REPLACE[status.status])
+    moved = list(movable.values_list("pk", flat=True))
+    # The status condition stays on the UPDATE: a concurrent status decides, not our read.
+    if moved and movable.filter(pk__in=moved).update(**changes):
+        live.message_status_changed(moved)
     if time_field := STATUS_TIME_FIELD.get(status.status):
         _record_tick_time(outbound, time_field, when)
         if status.status == MessageStatus.READ:

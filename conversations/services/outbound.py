@@ -25,6 +25,7 @@ from conversations.models import (
     MessageType,
 )
 from conversations.selectors import within_customer_service_window
+from conversations.services import live
 from conversations.services.inbound import touch_conversation
 from conversations.services.log import log_action
 from conversations.transport import OutgoingText, SendError, get_transport
@@ -85,13 +86,16 @@ def queue_text(
         )
         touch_conversation(conversation, now, inbound=False)
         send_message_task.enqueue(message.pk, 0)
+        live.message_created(message)
     return message
 
 
 def _fail(message: Message, *, code: int | None, title: str) -> None:
-    Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.FAILED, error_code=code, error_title=title[:255]
-    )
+    with transaction.atomic():
+        if Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.FAILED, error_code=code, error_title=title[:255]
+        ):
+            live.message_status_changed([message.pk])
     logger.warning(
         "Outbound message failed",
         extra={"message_id": message.pk, "code": code, "attempts": message.send_attempts},
@@ -150,9 +154,10 @@ def deliver_message(message_id: int, attempt: int) -> Message | None:
     sent = Message.objects.filter(pk=message.pk)
     with transaction.atomic():
         sent.filter(wamid__isnull=True).update(wamid=result.wamid)
-        sent.filter(status=MessageStatus.QUEUED).update(
+        if sent.filter(status=MessageStatus.QUEUED).update(
             status=MessageStatus.SENT, error_code=None, error_title=""
-        )
+        ):
+            live.message_status_changed([message.pk])
         sent.filter(sent_at__isnull=True).update(sent_at=now)
     logger.info("Outbound message sent", extra={"message_id": message.pk, "attempt": attempt + 1})
     return message
@@ -226,6 +231,7 @@ def retry_failed_send(message: Message, *, actor) -> bool:
             content=content,
         )
         send_message_task.enqueue(locked.pk, locked.send_attempts)
+        live.message_status_changed([locked.pk])
         log_action(
             locked.conversation_id,
             LogAction.SEND_RETRIED,

@@ -1,0 +1,171 @@
+"""Live events for staff screens: written with the change, pushed after commit.
+
+Each event is a `LiveEvent` row in the caller's transaction (so it exists exactly when the
+change does), then pushed to the `dashboard` group of the channel layer on commit. With
+Redis (production) that reaches every web process, whichever process made the change;
+with the in-memory layer (local, no Redis) the worker's events cannot cross processes,
+so dashboard connections also poll the table (`LIVE_EVENTS_POLL_SECONDS`). Clients drop
+an id they have already seen, so an event arriving both ways is applied once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from conversations.models import (
+    Conversation,
+    Direction,
+    HandoffState,
+    LiveEvent,
+    Message,
+    MessageStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+GROUP = "dashboard"
+# How much of a message's text an event carries: enough for a dashboard row.
+PREVIEW_CHARS = 200
+
+
+class Kind:
+    MESSAGE = "message"  # a new inbound or outbound message
+    STATUS = "status"  # an outbound message's delivery state changed
+    PROFILE = "profile"  # profile fields or completeness changed
+    DRAFT = "draft"  # a draft was written, approved or discarded
+    HANDOFF = "handoff"  # manual mode or handoff state changed
+
+
+def _push(message: dict) -> None:
+    """After commit: a failed push (Redis down) must never fail the change that was made."""
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            GROUP, {"type": "live.event", "event": message}
+        )
+    except Exception:
+        logger.warning(
+            "Live push failed; dashboards catch up from the event table",
+            exc_info=True,
+            extra={"event_id": message.get("id")},
+        )
+
+
+def publish(kind: str, conversation_id: int | None, **payload) -> LiveEvent:
+    event = LiveEvent.objects.create(kind=kind, conversation_id=conversation_id, payload=payload)
+    message = event.as_message()
+    transaction.on_commit(lambda: _push(message))
+    if event.pk % 1000 == 0:
+        prune_live_events()
+    return event
+
+
+def prune_live_events() -> int:
+    """Events only serve screens catching up; a day's worth is plenty."""
+    cutoff = timezone.now() - timedelta(hours=settings.LIVE_EVENTS_KEEP_HOURS)
+    deleted, _ = LiveEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def latest_event_id() -> int:
+    return LiveEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
+
+
+def events_after(event_id: int, *, limit: int = 500) -> list[dict]:
+    return [
+        event.as_message()
+        for event in LiveEvent.objects.filter(id__gt=event_id).order_by("id")[:limit]
+    ]
+
+
+def conversation_summary(conversation: Conversation) -> dict:
+    """What a dashboard row shows for a conversation, as plain JSON."""
+    profile_id = getattr(getattr(conversation, "profile", None), "pk", None)
+    last_out = (
+        Message.objects.filter(conversation=conversation, direction=Direction.OUT)
+        .order_by("-timestamp", "-id")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    unanswered = Message.objects.filter(conversation=conversation, direction=Direction.IN)
+    if last_out is not None:
+        unanswered = unanswered.filter(timestamp__gt=last_out)
+    return {
+        "id": conversation.pk,
+        "label": str(conversation),
+        "handoff_state": conversation.handoff_state,
+        "handoff_label": HandoffState(conversation.handoff_state).label,
+        "unanswered": unanswered.count(),
+        "url": reverse("admin:profiles_clientprofile_change", args=[profile_id])
+        if profile_id
+        else reverse("admin:conversations_conversation_change", args=[conversation.pk]),
+    }
+
+
+def message_fields(message: Message) -> dict:
+    return {
+        "message_id": message.pk,
+        "direction": message.direction,
+        "sender": message.sender,
+        "type": message.type,
+        "text": Truncator(message.text).chars(PREVIEW_CHARS),
+        "status": message.status,
+        "status_label": MessageStatus(message.status).label if message.status else "",
+        "timestamp": message.timestamp.isoformat(),
+    }
+
+
+def message_created(message: Message) -> None:
+    conversation = Conversation.objects.select_related("profile").get(pk=message.conversation_id)
+    publish(
+        Kind.MESSAGE,
+        conversation.pk,
+        message=message_fields(message),
+        conversation=conversation_summary(conversation),
+    )
+
+
+def message_status_changed(message_ids: list[int]) -> None:
+    for message in Message.objects.filter(pk__in=message_ids):
+        publish(Kind.STATUS, message.conversation_id, message=message_fields(message))
+
+
+def profile_changed(profile, *, fields: list[str] | tuple[str, ...] = ()) -> None:
+    publish(
+        Kind.PROFILE,
+        profile.conversation_id,
+        profile={
+            "id": profile.pk,
+            "label": str(profile),
+            "complete": profile.completion_status,
+            "what_is_missing": profile.what_is_missing,
+            "fields": list(fields),
+        },
+    )
+
+
+def draft_changed(profile, *, action: str) -> None:
+    publish(
+        Kind.DRAFT,
+        profile.conversation_id,
+        draft={"profile_id": profile.pk, "action": action, "waiting": bool(profile.ai_draft)},
+    )
+
+
+def handoff_changed(conversation_id: int) -> None:
+    conversation = Conversation.objects.select_related("profile").get(pk=conversation_id)
+    publish(
+        Kind.HANDOFF,
+        conversation_id,
+        conversation=conversation_summary(conversation),
+        manual_mode=getattr(getattr(conversation, "profile", None), "manual_mode", False),
+    )
