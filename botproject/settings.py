@@ -142,6 +142,26 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# HTTPS. Render terminates TLS and forwards X-Forwarded-Proto (daphne runs with
+# --proxy-headers); with DEBUG off every request is redirected to HTTPS, cookies are
+# secure and browsers are told to stay on HTTPS. /healthz is exempt: Render's health
+# check calls it over plain HTTP from inside its network.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+# Production: a year. Preload only once every subdomain is served over HTTPS for good.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+
+# Admin login throttling: after this many failed attempts for one username, or from one
+# address, within the window, further attempts are refused until it passes.
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+
 # Production: the Render Key Value internal URL. Unset = in-process channel layer.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -153,6 +173,12 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The cache holds login-failure counts: in Redis they are shared by every web process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # Live dashboards: events are kept this long for screens catching up after a reconnect.
 LIVE_EVENTS_KEEP_HOURS = env.int("LIVE_EVENTS_KEEP_HOURS", default=24)

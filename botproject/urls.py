@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.throttle import throttled_admin_login
 from botproject.health import healthz
 from conversations import views as conversation_views
 
@@ -11,6 +12,8 @@ admin.site.index_title = "Leads, conversations and the bot"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("webhooks/", include("webhooks.urls")),
+    # The admin's login, refused for a while after repeated failures (password guessing).
+    path("admin/login/", throttled_admin_login, name="admin-login"),
     # Inside the admin's URL space and login; before admin.site.urls, which would 404 them.
     path(
         "admin/dashboard/",
