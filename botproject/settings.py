@@ -89,8 +89,11 @@ WSGI_APPLICATION = "botproject.wsgi.application"
 ASGI_APPLICATION = "botproject.asgi.application"
 
 # Production: the Supabase session-pooler URL with ?sslmode=require.
+# An empty DATABASE_URL counts as unset, so a blank variable falls back to SQLite too.
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI Django wants no persistent connections but psycopg's own pool instead;
@@ -103,6 +106,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
+    # Supabase's transaction pooler (port 6543) hands each transaction to any server
+    # connection: server-side cursors (WITH HOLD) break there. Detected from the port, or
+    # forced with DB_TRANSACTION_POOLER. Django's psycopg backend already turns off
+    # prepared statements, which that mode cannot keep either.
+    DB_TRANSACTION_POOLER = env.bool(
+        "DB_TRANSACTION_POOLER", default=str(DATABASES["default"].get("PORT")) == "6543"
+    )
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and the task worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

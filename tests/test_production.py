@@ -2,6 +2,7 @@
 `check --deploy` is clean, HTTPS is enforced behind Render's proxy, and admin logins are
 throttled against password guessing."""
 
+import json
 import os
 import re
 import secrets
@@ -93,12 +94,14 @@ def test_the_python_version_is_one_django_6_1_supports():
 def production_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG"))}
     env.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="botproject-web.onrender.com",
-        CSRF_TRUSTED_ORIGINS="https://botproject-web.onrender.com",
-        DATABASE_URL="sqlite:////tmp/check-deploy.sqlite3",
-        **extra,
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "botproject-web.onrender.com",
+            "CSRF_TRUSTED_ORIGINS": "https://botproject-web.onrender.com",
+            "DATABASE_URL": "sqlite:////tmp/check-deploy.sqlite3",
+            **extra,
+        }
     )
     return env
 
@@ -187,3 +190,52 @@ def test_one_address_trying_many_usernames_is_stopped_too(settings, fresh_login_
         client.post(url, {"username": f"user{n}", "password": "guess"})
 
     assert client.post(url, {"username": "someone", "password": "x"}).status_code == 429
+
+
+def database_settings(url: str, **extra) -> dict:
+    """The DATABASES entry production would build from this DATABASE_URL."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'], default=str))"
+    )
+    env = production_env(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="botproject.settings", **extra)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+SESSION_POOLER = (
+    "postgres://postgres.abcdefgh:p%40ss%3Dword@aws-0-eu-west-1.pooler.supabase.com:5432"
+    "/postgres?sslmode=require"
+)
+
+
+def test_the_supabase_session_pooler_url_works_as_is():
+    database = database_settings(SESSION_POOLER)
+    assert database["USER"] == "postgres.abcdefgh"
+    assert database["PASSWORD"] == "p@ss=word"  # percent-encoded in the URL
+    assert database["OPTIONS"]["sslmode"] == "require"
+    assert database["CONN_MAX_AGE"] == 0
+    assert database["OPTIONS"]["pool"]["max_size"] == 8
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is False
+
+
+def test_pool_sizes_are_settings_for_web_and_worker():
+    database = database_settings(SESSION_POOLER, DB_POOL_MAX_SIZE="4", DB_POOL_MIN_SIZE="0")
+    assert (database["OPTIONS"]["pool"]["min_size"], database["OPTIONS"]["pool"]["max_size"]) == (
+        0,
+        4,
+    )
+
+
+def test_the_transaction_pooler_is_detected_and_server_side_cursors_are_disabled():
+    database = database_settings(SESSION_POOLER.replace(":5432/", ":6543/"))
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+    forced = database_settings(SESSION_POOLER, DB_TRANSACTION_POOLER="true")
+    assert forced["DISABLE_SERVER_SIDE_CURSORS"] is True
+
+
+def test_a_blank_database_url_falls_back_to_sqlite():
+    assert database_settings("")["ENGINE"] == "django.db.backends.sqlite3"
