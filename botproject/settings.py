@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the health check must answer whatever Host the platform's checker sends.
+    "botproject.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,11 +157,10 @@ LOGIN_URL = "admin:login"
 
 # HTTPS. Render terminates TLS and forwards X-Forwarded-Proto (daphne runs with
 # --proxy-headers); with DEBUG off every request is redirected to HTTPS, cookies are
-# secure and browsers are told to stay on HTTPS. /healthz is exempt: Render's health
-# check calls it over plain HTTP from inside its network.
+# secure and browsers are told to stay on HTTPS. /healthz is answered before this (see
+# HealthCheckMiddleware): Render's checker calls it over plain HTTP from inside its network.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 # Production: a year. Preload only once every subdomain is served over HTTPS for good.
@@ -194,8 +195,11 @@ CACHES = {
 # Live dashboards: events are kept this long for screens catching up after a reconnect.
 LIVE_EVENTS_KEEP_HOURS = env.int("LIVE_EVENTS_KEEP_HOURS", default=24)
 # Without Redis the worker's events cannot reach the web process through the channel layer,
-# so dashboard connections poll the event table this often (0 = never; production: Redis).
-LIVE_EVENTS_POLL_SECONDS = env.float("LIVE_EVENTS_POLL_SECONDS", default=0.0 if REDIS_URL else 1.0)
+# so dashboard connections poll the event table this often. With Redis events are pushed,
+# and a slow poll only recovers one whose push failed (0 = never poll).
+LIVE_EVENTS_POLL_SECONDS = env.float(
+    "LIVE_EVENTS_POLL_SECONDS", default=10.0 if REDIS_URL else 0.5
+)
 
 # Background work: Django's task API, stored in the database and run by `db_worker`.
 TASKS = {

@@ -149,6 +149,9 @@ def test_plain_http_is_redirected_to_https_except_the_health_check(https_setting
     assert response.status_code == 301
     assert response["Location"] == "https://botproject-web.onrender.com/admin/login/"
     assert client.get("/healthz").status_code == 200
+    internal = Client(HTTP_HOST="10.201.4.7:10000")  # a checker calling the internal address
+    assert internal.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert internal.get("/admin/login/").status_code == 400  # anything else still checks Host
     behind_proxy = client.get("/admin/login/", HTTP_X_FORWARDED_PROTO="https")
     assert behind_proxy.status_code == 200  # no redirect loop behind Render's proxy
 
