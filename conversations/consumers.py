@@ -11,7 +11,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from conversations.services.live import GROUP, events_after, latest_event_id
+from conversations.services.live import (
+    GROUP,
+    event_ids_between,
+    events_after,
+    latest_event_id,
+)
 
 # Closed with this code when the user may not see the back office (like HTTP 403).
 FORBIDDEN = 4403
@@ -19,6 +24,9 @@ FORBIDDEN = 4403
 CATCH_UP_LIMIT = 500
 # Ids remembered per connection, so an event pushed and also polled is sent once.
 SEEN_IDS = 2000
+# How far behind the newest id a poll looks: a transaction that took an id earlier may
+# commit after a later one.
+POLL_LOOKBACK = 50
 
 
 @database_sync_to_async
@@ -50,6 +58,12 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         else:
             self.last_id = since
             await self.catch_up()
+        # What the screen already shows must not come back through the poll's look-behind.
+        self.seen.extend(
+            await database_sync_to_async(event_ids_between)(
+                max(0, self.last_id - POLL_LOOKBACK), self.last_id
+            )
+        )
         if settings.LIVE_EVENTS_POLL_SECONDS > 0:
             self.poll_task = asyncio.create_task(self.poll(settings.LIVE_EVENTS_POLL_SECONDS))
 
@@ -61,9 +75,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(GROUP, self.channel_name)
 
     async def catch_up(self) -> None:
-        missed = await database_sync_to_async(events_after)(
-            self.last_id, limit=CATCH_UP_LIMIT + 1
-        )
+        missed = await database_sync_to_async(events_after)(self.last_id, limit=CATCH_UP_LIMIT + 1)
         if len(missed) > CATCH_UP_LIMIT:
             await self.send_json({"kind": "resync"})
             self.last_id = missed[-1]["id"]
@@ -75,9 +87,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         """Without Redis, the worker's events only reach us through the table."""
         while True:
             await asyncio.sleep(interval)
-            # Look a little behind the newest id: a transaction that took an id earlier may
-            # commit after a later one.
-            since = max(0, self.last_id - 50)
+            since = max(0, self.last_id - POLL_LOOKBACK)
             for event in await database_sync_to_async(events_after)(since):
                 await self.forward(event)
 

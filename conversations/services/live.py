@@ -80,6 +80,12 @@ def latest_event_id() -> int:
     return LiveEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
 
 
+def event_ids_between(first: int, last: int) -> list[int]:
+    return list(
+        LiveEvent.objects.filter(id__gt=first, id__lte=last).values_list("id", flat=True)
+    )
+
+
 def events_after(event_id: int, *, limit: int = 500) -> list[dict]:
     return [
         event.as_message()

@@ -191,3 +191,16 @@ def test_events_cross_processes_through_the_real_redis(staff_user, settings):
 
     event = connect_and(staff_user("agent"), scenario)
     assert event["message"]["text"] == "Through Redis"
+
+
+def test_polling_never_replays_what_the_screen_already_shows(staff_user, settings):
+    settings.LIVE_EVENTS_POLL_SECONDS = 0.1
+    lead = make_conversation(last_inbound_at=timezone.now())
+    for n in range(3):
+        queue_text(lead, text=f"Shown at render {n}", sender=Sender.BOT)
+    rendered_at = live.latest_event_id()
+
+    async def scenario(ws, connected, code):
+        return await ws.receive_nothing(timeout=0.5)
+
+    assert connect_and(staff_user("agent"), scenario, since=rendered_at)

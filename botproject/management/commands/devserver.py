@@ -68,5 +68,12 @@ class Command(BaseCommand):
     def _start_worker(self) -> subprocess.Popen:
         self.stdout.write("Starting the task worker (manage.py db_worker).")
         return subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-            [sys.executable, str(settings.BASE_DIR / "manage.py"), "db_worker"],
+            # A short poll keeps replies and live dashboard events prompt, as in production.
+            [
+                sys.executable,
+                str(settings.BASE_DIR / "manage.py"),
+                "db_worker",
+                "--interval",
+                "0.2",
+            ],
         )
