@@ -242,3 +242,53 @@ def test_the_transaction_pooler_is_detected_and_server_side_cursors_are_disabled
 
 def test_a_blank_database_url_falls_back_to_sqlite():
     assert database_settings("")["ENGINE"] == "django.db.backends.sqlite3"
+
+
+@pytest.mark.django_db
+def test_secrets_never_appear_in_logs(
+    caplog, settings, graph_transport_settings, openai_brain_settings, client
+):
+    import logging
+
+    from conversations.brain import BrainTurn, BrainUnavailable, ProfileSnapshot, get_brain
+    from conversations.transport import OutgoingText, SendError, get_transport
+    from tests.standins.graph_server import graph_error
+    from tests.standins.openai_server import server_error
+
+    secrets_in_play = {
+        "app secret": "app-secret-9f8e7d",
+        "verify token": "verify-token-1a2b3c",
+        "access token": "EAAGaccess-token-4d5e6f",
+        "openai key": "sk-openai-key-7g8h9i",
+    }
+    settings.WHATSAPP_APP_SECRET = secrets_in_play["app secret"]
+    settings.WHATSAPP_VERIFY_TOKEN = secrets_in_play["verify token"]
+    settings.WHATSAPP_ACCESS_TOKEN = secrets_in_play["access token"]
+    graph_transport_settings.access_token = secrets_in_play["access token"]
+    settings.OPENAI_API_KEY = secrets_in_play["openai key"]
+    settings.OPENAI_MAX_RETRIES = 0
+    caplog.set_level(logging.DEBUG)
+
+    # Webhook: a wrong verification token, a forged signature.
+    client.get(
+        "/webhooks/whatsapp/",
+        {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
+    )
+    client.post(
+        "/webhooks/whatsapp/",
+        data=b"{}",
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256="sha256=" + "0" * 64,
+    )
+    # Meta refuses a send; OpenAI fails.
+    graph_transport_settings.queue(graph_error(190, "Invalid OAuth access token", 401))
+    with pytest.raises(SendError):
+        get_transport().send_text(OutgoingText("15550001111", None, "Hi", "key-1"))
+    openai_brain_settings.queue(server_error(), server_error())
+    with pytest.raises(BrainUnavailable):
+        get_brain().respond(BrainTurn(history=(), profile=ProfileSnapshot("", "", "", "", ())))
+
+    logged = "\n".join(record.getMessage() + repr(record.__dict__) for record in caplog.records)
+    assert caplog.records  # the failures above were logged
+    for name, value in secrets_in_play.items():
+        assert value not in logged, f"the {name} appears in the logs"
