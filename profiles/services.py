@@ -38,6 +38,32 @@ def _clean_value(field: str, value: str) -> str:
     return " ".join(value.replace("\x00", "").split())[: MAX_FIELD_LENGTH[field]]
 
 
+def _record_source(
+    profile: ClientProfile,
+    field: str,
+    value: str,
+    source: str,
+    *,
+    message: Message | None = None,
+    quote: str = "",
+    set_by=None,
+) -> None:
+    """Where the field's new value came from; a new value is unconfirmed until checked."""
+    ProfileFieldSource.objects.update_or_create(
+        profile=profile,
+        field=field,
+        defaults={
+            "value": value,
+            "source": source,
+            "message": message,
+            "quote": quote,
+            "set_by": set_by,
+            "confirmed_by": None,
+            "confirmed_at": None,
+        },
+    )
+
+
 def _is_usable(profile: ClientProfile, field: str) -> bool:
     """A value that counts for completeness: only such a value an agent owns is kept from the bot.
 
@@ -72,18 +98,13 @@ def apply_bot_updates(
             continue
         setattr(profile, update.field, value)
         changed.append(update.field)
-        ProfileFieldSource.objects.update_or_create(
-            profile=profile,
-            field=update.field,
-            defaults={
-                "value": value,
-                "source": FieldSource.BOT,
-                "message": message,
-                "quote": update.quote.replace("\x00", "")[:2000],
-                "set_by": None,
-                "confirmed_by": None,
-                "confirmed_at": None,
-            },
+        _record_source(
+            profile,
+            update.field,
+            value,
+            FieldSource.BOT,
+            message=message,
+            quote=update.quote.replace("\x00", "")[:2000],
         )
     if changed:
         profile.save(update_fields=changed)
@@ -121,19 +142,7 @@ def record_agent_field_changes(
             # Cleared by the agent: unknown again, and the bot may fill it from the chat.
             ProfileFieldSource.objects.filter(profile=profile, field=field).delete()
             continue
-        ProfileFieldSource.objects.update_or_create(
-            profile=profile,
-            field=field,
-            defaults={
-                "value": value,
-                "source": FieldSource.AGENT,
-                "message": None,
-                "quote": "",
-                "set_by": actor,
-                "confirmed_by": None,
-                "confirmed_at": None,
-            },
-        )
+        _record_source(profile, field, value, FieldSource.AGENT, set_by=actor)
     if changed:
         profile.save(update_fields=changed)
         live.profile_changed(profile, fields=changed)
