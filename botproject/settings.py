@@ -197,9 +197,7 @@ LIVE_EVENTS_KEEP_HOURS = env.int("LIVE_EVENTS_KEEP_HOURS", default=24)
 # Without Redis the worker's events cannot reach the web process through the channel layer,
 # so dashboard connections poll the event table this often. With Redis events are pushed,
 # and a slow poll only recovers one whose push failed (0 = never poll).
-LIVE_EVENTS_POLL_SECONDS = env.float(
-    "LIVE_EVENTS_POLL_SECONDS", default=10.0 if REDIS_URL else 0.5
-)
+LIVE_EVENTS_POLL_SECONDS = env.float("LIVE_EVENTS_POLL_SECONDS", default=10.0 if REDIS_URL else 0.5)
 
 # Background work: Django's task API, stored in the database and run by `db_worker`.
 TASKS = {

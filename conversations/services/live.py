@@ -81,9 +81,7 @@ def latest_event_id() -> int:
 
 
 def event_ids_between(first: int, last: int) -> list[int]:
-    return list(
-        LiveEvent.objects.filter(id__gt=first, id__lte=last).values_list("id", flat=True)
-    )
+    return list(LiveEvent.objects.filter(id__gt=first, id__lte=last).values_list("id", flat=True))
 
 
 def events_after(event_id: int, *, limit: int = 500) -> list[dict]:
