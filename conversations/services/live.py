@@ -129,7 +129,12 @@ def message_fields(message: Message) -> dict:
 
 
 def message_created(message: Message) -> None:
-    conversation = Conversation.objects.select_related("profile").get(pk=message.conversation_id)
+    # Read the conversation through the message: storing it may have merged its
+    # conversation into another (a user who changed number), deleting the one it had.
+    conversation = (
+        Conversation.objects.select_related("profile").filter(messages__pk=message.pk).get()
+    )
+    message.conversation_id = conversation.pk
     publish(
         Kind.MESSAGE,
         conversation.pk,

@@ -342,6 +342,25 @@ def test_number_change_moves_the_conversation_to_the_new_number(post_sample, run
     assert not Conversation.objects.filter(wa_id="15550006666").exists()
 
 
+def test_a_number_change_onto_a_number_that_already_wrote_merges_the_two_threads(
+    post_body, run_worker
+):
+    """The new number wrote to us first: both threads become one, nothing fails or is lost."""
+    carla_old = make_conversation(wa_id="15550006666", display_name="Carla Mendes")
+    make_message(carla_old, text="From the old number")
+    carla_new = make_conversation(wa_id="15550007777", display_name="Carla (new phone)")
+    make_message(carla_new, text="From the new number", minutes=5)
+    post_body(sample_bytes("23_system_user_changed_number.json"))
+    run_worker()
+
+    assert WebhookEvent.objects.get().outcome == "processed"
+    [carla] = Conversation.objects.filter(wa_id__in=["15550006666", "15550007777"])
+    assert carla.wa_id == "15550007777"
+    texts = set(carla.messages.values_list("text", flat=True))
+    assert {"From the old number", "From the new number"} <= texts
+    assert carla.messages.filter(sender="system").count() == 1
+
+
 def test_unsupported_and_unknown_messages_are_kept_with_their_raw_json(post_sample, run_worker):
     post_sample("25_unsupported_message.json")
     post_sample("26_unknown_message_legacy.json")
