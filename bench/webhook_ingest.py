@@ -1,12 +1,29 @@
 """Webhook ingest under load, against a bare Django view measured in the same run.
 
-Starts daphne on PostgreSQL as production would (DEBUG off, psycopg pool) with a db_worker
-beside it, fires N signed POSTs built from the sample corpus (unique wamids, plus
-redeliveries) from 16 concurrent keep-alive clients, then the same load at a view that only
-answers 200. Prints requests/s and p50/p99 latency for both, their ratio, and after the
-worker has drained the queue, how many messages were lost or doubled.
+Starts daphne on PostgreSQL as production does (`daphne --proxy-headers`, DEBUG off, the
+production settings and middleware, psycopg pool, durable commits) and fires N signed POSTs
+built from the sample corpus (unique wamids, plus redeliveries interleaved as Meta retries
+them) from 16 concurrent keep-alive clients at `/webhooks/whatsapp/`, and the same load at
+`/bench/bare/`, a view on the same server that only answers 200. Requests carry the
+`X-Forwarded-*` headers of Render's TLS proxy. Both endpoints get a warm-up, then the load goes
+in alternating rounds (bare, ingest, bare, ingest, ...) so that both see the same machine.
 
-    .venv/bin/python bench/webhook_ingest.py [--requests 3000] [--clients 16]
+The task worker (`manage.py db_worker`) does NOT run during the load: in production it is a
+separate Render service on its own machine, and here it would take the web server's CPU. After
+the load, with daphne stopped, a few workers process every stored event (the bot replies that
+this schedules are deferred past the run: they are not ingest), then the script counts the
+messages lost or doubled (both must be 0). The load generator is one asyncio process writing
+pre-signed, pre-built requests on raw keep-alive sockets, so that it takes as little CPU as
+possible from the server it measures (Meta computes the signatures on its side, not on ours).
+
+Prints, for both endpoints, requests/s, p50/p99 latency and the CPU time per request of daphne,
+of the Postgres backends and of the load generator (on a shared machine CPU per request moves
+far less than latency does); then their throughput ratio, how long the workers took to process
+the events, and the lost/doubled counts. With 16 clients each always waiting for an answer,
+mean latency = 16 / throughput (Little's law): p99 < 100 ms needs well over 160 req/s of ingest
+from the one daphne process.
+
+    .venv/bin/python bench/webhook_ingest.py [--requests 3000] [--clients 16] [--rounds 3]
 
 Goal (issue #4): ingest >= 50 % of the bare view's throughput, p99 < 100 ms, median < 250 ms.
 """
@@ -14,16 +31,15 @@ Goal (issue #4): ingest >= 50 % of the bare view's throughput, p99 < 100 ms, med
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
 import os
+import random
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -35,6 +51,10 @@ from webhooks.signature import compute_signature  # noqa: E402
 
 APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_bench"
+BARE_PATH = "/bench/bare/"
+WEBHOOK_PATH = "/webhooks/whatsapp/"
+EVENT_TASK = "webhooks.tasks.process_webhook_event_task"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -45,7 +65,11 @@ def free_port() -> int:
 
 def server_env(database_url: str) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG", "DATABASE"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("DJANGO_", "DEBUG", "DATABASE", "LOG_LEVEL", "DB_POOL", "WHATSAPP_", "OPENAI_")
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -54,7 +78,6 @@ def server_env(database_url: str) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         WHATSAPP_APP_SECRET=APP_SECRET,
-        LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -64,16 +87,24 @@ def recreate_database(database_url: str, env: dict[str, str]) -> None:
     import psycopg
 
     name = database_url.rsplit("/", 1)[1].split("?", 1)[0]
+    if name in {"botproject", "postgres", "template0", "template1"}:
+        raise SystemExit(f"refusing to drop database {name!r}: give the bench its own")
     admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
+    if migrate.returncode:
+        raise SystemExit(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
 
 
-def build_bodies(count: int, duplicate_share: float) -> tuple[list[bytes], set[str]]:
+def build_bodies(count: int, duplicate_share: float, tag: str) -> tuple[list[bytes], set[str]]:
     """Sample bodies with every inbound wamid made unique; a share of them sent twice."""
     templates = [
         json.loads(sample_bytes(name))
@@ -88,85 +119,199 @@ def build_bodies(count: int, duplicate_share: float) -> tuple[list[bytes], set[s
         for entry in data["entry"]:
             for change in entry["changes"]:
                 for message in change["value"].get("messages", []):
-                    message["id"] = f"{message['id']}.bench{index}"
+                    message["id"] = f"{message['id']}.{tag}{index}"
                     wamids.add(message["id"])
         bodies.append(json.dumps(data, separators=(",", ":")).encode())
     redeliveries = [bodies[i % unique_count] for i in range(count - unique_count)]
     everything = bodies + redeliveries
     # Interleave redeliveries with first deliveries, as Meta's retries arrive.
-    everything.sort(key=lambda body: hash(body) ^ len(body))
+    random.Random(4).shuffle(everything)
     return everything, wamids
 
 
-def fire(port: int, path: str, bodies: list[bytes], clients: int) -> tuple[list[float], dict]:
-    """POST every body once, from `clients` threads on keep-alive connections."""
+def build_request(path: str, body: bytes) -> bytes:
+    """One complete HTTP/1.1 keep-alive POST, signed as Meta signs it."""
+    head = (
+        f"POST {path} HTTP/1.1\r\n"
+        "Host: 127.0.0.1\r\n"
+        "User-Agent: facebookexternalua\r\n"
+        # What Render's TLS-terminating proxy adds in front of daphne --proxy-headers.
+        "X-Forwarded-For: 173.252.127.1\r\n"
+        "X-Forwarded-Proto: https\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Hub-Signature-256: {compute_signature(body, APP_SECRET)}\r\n"
+        "\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> bytes:
+    """Read one HTTP/1.1 response off a keep-alive connection; return its head."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    fields = head.lower()
+    if b"\r\ncontent-length:" in fields:
+        length = int(fields.split(b"\r\ncontent-length:", 1)[1].split(b"\r\n", 1)[0])
+        await reader.readexactly(length)
+    elif b"\r\ntransfer-encoding: chunked" in fields:
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            await reader.readexactly(size + 2)
+        await reader.readuntil(b"\r\n")
+    return head
+
+
+async def fire(port: int, requests: list[bytes], clients: int) -> tuple[list[float], dict]:
+    """Send every request once, from `clients` concurrent keep-alive connections."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    cursor = iter(range(len(bodies)))
+    pending = iter(requests)
+    clock = time.perf_counter
 
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        codes: dict[int, int] = {}
-        while True:
-            with lock:
-                index = next(cursor, None)
-            if index is None:
-                break
-            body = bodies[index]
-            headers = {
-                "Content-Type": "application/json",
-                "X-Hub-Signature-256": compute_signature(body, APP_SECRET),
-            }
-            started = time.perf_counter()
-            conn.request("POST", path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            codes[response.status] = codes.get(response.status, 0) + 1
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            for code, n in codes.items():
-                statuses[code] = statuses.get(code, 0) + n
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.transport.get_extra_info("socket").setsockopt(
+            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+        )
+        for request in pending:
+            started = clock()
+            writer.write(request)
+            head = await read_response(reader)
+            latencies.append(clock() - started)
+            status = int(head[9:12])
+            statuses[status] = statuses.get(status, 0) + 1
+        writer.close()
+        await writer.wait_closed()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    await asyncio.gather(*(client() for _ in range(clients)))
     return latencies, statuses
 
 
-def measure(port: int, path: str, bodies: list[bytes], clients: int) -> dict:
-    started = time.perf_counter()
-    latencies, statuses = fire(port, path, bodies, clients)
-    elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-        "statuses": statuses,
-    }
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postgres_backends(database: str) -> dict[int, float]:
+    """CPU seconds so far of each Postgres backend serving `database` (this machine only)."""
+    marker = f" {database} ".encode()
+    backends = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres: ") and marker in title:
+                backends[int(entry.name)] = cpu_seconds(int(entry.name))
+    return backends
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+class Endpoint:
+    """Latencies, statuses, wall time and CPU time accumulated over the rounds."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name = name
+        self.path = path
+        self.latencies: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.elapsed = 0.0
+        self.cpu = {"daphne": 0.0, "postgres": 0.0, "client": 0.0}
+
+    def run(self, port: int, server_pid: int, database: str, bodies: list[bytes], clients: int):
+        requests = [build_request(self.path, body) for body in bodies]
+        server_before, postgres_before = cpu_seconds(server_pid), postgres_backends(database)
+        client_before, started = time.process_time(), time.perf_counter()
+        latencies, statuses = asyncio.run(fire(port, requests, clients))
+        self.elapsed += time.perf_counter() - started
+        self.cpu["client"] += time.process_time() - client_before
+        self.cpu["daphne"] += cpu_seconds(server_pid) - server_before
+        self.cpu["postgres"] += sum(
+            seconds - postgres_before.get(pid, 0.0)
+            for pid, seconds in postgres_backends(database).items()
+        )
+        self.latencies.extend(latencies)
+        for code, n in statuses.items():
+            self.statuses[code] = self.statuses.get(code, 0) + n
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.elapsed
+
+    def row(self) -> str:
+        ordered = sorted(self.latencies)
+        cpu = [self.cpu[key] / len(ordered) * 1000 for key in ("daphne", "postgres", "client")]
+        return (
+            f"{self.name:<16}{self.rps:>7.0f}{percentile(ordered, 0.5) * 1000:>8.1f}"
+            f"{percentile(ordered, 0.99) * 1000:>8.1f}{cpu[0]:>9.2f}{cpu[1]:>9.2f}{cpu[2]:>9.2f}"
+            f"  {self.statuses}"
+        )
 
 
 def wait_for(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                    return
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise SystemExit("the server did not come up")
 
 
-def count_messages(env: dict[str, str], wamids: set[str]) -> tuple[int, int, int]:
-    """(stored, lost, doubled) among the wamids the load sent."""
+def process_events(env: dict[str, str], workers: int) -> float:
+    """Run task workers until every webhook event is processed; seconds it took.
+
+    The bot replies that processing schedules are left in the queue, deferred: they are not
+    part of ingest, and the next run drops the database.
+    """
+    import psycopg
+
+    started = time.perf_counter()
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
+    # The bot's replies to the stored messages are not ingest: defer them past this run so
+    # that the workers spend their time on the events (ordering puts due deferred tasks first).
+    worker_env = {**env, "BOT_BURST_SECONDS": "86400"}
+    processes = [
+        subprocess.Popen(
+            [*command, "--interval", "0.2"],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+            while conn.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+                "WHERE task_path = %s AND status IN ('READY', 'RUNNING')",
+                (EVENT_TASK,),
+            ).fetchone()[0]:
+                if any(process.poll() is not None for process in processes):
+                    raise SystemExit("a task worker stopped while processing the events")
+                time.sleep(0.5)
+        return time.perf_counter() - started
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=60)
+
+
+def count_messages(env: dict[str, str], wamids: set[str]) -> tuple[int, int, int, dict]:
+    """(stored, lost, doubled) for the wamids the load sent, and the events by outcome."""
     import psycopg
 
     with psycopg.connect(env["DATABASE_URL"]) as conn:
@@ -175,15 +320,30 @@ def count_messages(env: dict[str, str], wamids: set[str]) -> tuple[int, int, int
             "GROUP BY wamid",
             (list(wamids),),
         ).fetchall()
+        outcomes = dict(
+            conn.execute(
+                "SELECT outcome, count(*) FROM webhooks_webhookevent GROUP BY outcome"
+            ).fetchall()
+        )
     stored = {wamid for wamid, _ in rows}
     doubled = sum(n - 1 for _, n in rows)
-    return len(stored), len(wamids - stored), doubled
+    return len(stored), len(wamids - stored), doubled, outcomes
+
+
+def chunks(items: list[bytes], count: int) -> list[list[bytes]]:
+    size = -(-len(items) // count)
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/ingest rounds")
+    parser.add_argument("--warmup", type=int, default=200, help="requests per endpoint")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="task workers processing the events after the load"
+    )
     parser.add_argument("--duplicates", type=float, default=0.25, help="share of redeliveries")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
@@ -192,12 +352,15 @@ def main() -> None:
 
     env = server_env(args.database_url)
     recreate_database(args.database_url, env)
+    bodies, wamids = build_bodies(args.requests, args.duplicates, "bench")
+    warm_bodies, warm_wamids = build_bodies(args.warmup, args.duplicates, "warm")
     port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "daphne",
+            "--proxy-headers",
             "-b",
             "127.0.0.1",
             "-p",
@@ -209,48 +372,53 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    database = args.database_url.rsplit("/", 1)[1].split("?", 1)[0]
+    bare = Endpoint("bare 200 view", BARE_PATH)
+    ingest = Endpoint("webhook ingest", WEBHOOK_PATH)
+    load_before = os.getloadavg()[0]
     try:
         wait_for(port)
-        bodies, wamids = build_bodies(args.requests, args.duplicates)
-        warmup = bodies[:50]
-        measure(port, "/bench/bare/", warmup, args.clients)
-        bare = measure(port, "/bench/bare/", bodies, args.clients)
-        ingest = measure(port, "/webhooks/whatsapp/", bodies, args.clients)
+        # Warm both paths alike: imports, URL resolver, and the psycopg pool's connections.
+        for path in (BARE_PATH, WEBHOOK_PATH):
+            warm = [build_request(path, body) for body in warm_bodies]
+            _, statuses = asyncio.run(fire(port, warm, args.clients))
+            if set(statuses) != {200}:
+                raise SystemExit(f"{path} answered {statuses} to the warm-up, not 200")
+        for part in chunks(bodies, args.rounds):
+            for endpoint in (bare, ingest):
+                endpoint.run(port, server.pid, database, part, args.clients)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    # Let the worker finish, then drain whatever is left and stop it.
-    worker.send_signal(signal.SIGTERM)
-    worker.wait(timeout=120)
-    subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    stored, lost, doubled = count_messages(env, wamids)
+    load_after = os.getloadavg()[0]
+    processed_in = process_events(env, args.workers)
+    sent = wamids | warm_wamids
+    stored, lost, doubled, outcomes = count_messages(env, sent)
 
     print(
-        f"requests: {len(bodies)} per endpoint, {args.clients} concurrent clients, "
-        f"{len(bodies) - len(set(bodies))} redeliveries, daphne on PostgreSQL"
+        f"daphne on PostgreSQL with the production settings; {len(bodies)} signed POSTs per "
+        f"endpoint ({len(bodies) - len(set(bodies))} redeliveries) from {args.clients} keep-alive "
+        f"clients in {args.rounds} alternating rounds, after {args.warmup} warm-up requests each; "
+        f"{os.cpu_count()} CPUs, load average {load_before:.1f} before, {load_after:.1f} after"
     )
-    print(f"{'endpoint':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}  statuses")
-    for name, result in (("bare 200 view", bare), ("webhook ingest", ingest)):
-        print(
-            f"{name:<22}{result['rps']:>10.0f}{result['p50_ms']:>10.1f}{result['p99_ms']:>10.1f}"
-            f"  {result['statuses']}"
-        )
-    print(f"throughput ratio (ingest / bare): {ingest['rps'] / bare['rps']:.2f}")
-    print(f"messages: {len(wamids)} unique sent, {stored} stored, {lost} lost, {doubled} doubled")
+    print(f"{'':<39}{'CPU ms per request':^27}")
+    print(
+        f"{'endpoint':<16}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'daphne':>9}{'postgres':>9}{'client':>9}  statuses"
+    )
+    print(bare.row())
+    print(ingest.row())
+    print(f"throughput ratio (ingest / bare): {ingest.rps / bare.rps:.2f}")
+    events = len(bodies) + len(warm_bodies)
+    print(
+        "task worker: not running during the load (its own machine in production); afterwards "
+        f"{args.workers} workers processed the {events} events in {processed_in:.0f} s "
+        f"({events / processed_in:.0f}/s)"
+    )
+    print(
+        f"messages: {len(sent)} unique sent, {stored} stored, {lost} lost, {doubled} doubled; "
+        f"events by outcome: {outcomes}"
+    )
 
 
 if __name__ == "__main__":
