@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: runs the chain above in one thread per request under ASGI (see its docstring).
+    "botproject.middleware.OneThreadPerRequest",
 ]
 
 ROOT_URLCONF = "botproject.urls"
