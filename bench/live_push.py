@@ -11,9 +11,10 @@ from just before its POST to the arrival of the websocket event of kind "message
 same text. Two configurations run one after the other, each with its own daphne and worker:
 
 1. **production**: `REDIS_URL` set (the local Redis, a database of its own): the worker's
-   events are pushed through Redis to daphne after commit, and nothing polls.
+   events are pushed through Redis to daphne after commit (a 10 s safety-net poll only
+   recovers a failed push).
 2. **local default**: no Redis: the in-memory layer cannot cross from the worker to daphne, so
-   the connection polls the event table every `LIVE_EVENTS_POLL_SECONDS` (1 s by default).
+   the connection polls the event table every `LIVE_EVENTS_POLL_SECONDS` (0.5 s by default).
 
 The worker's poll interval bounds the latency: the webhook view only stores the body and
 enqueues a task, and an idle worker looks for a task every `--interval` seconds (db_worker's
@@ -638,8 +639,12 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     redis_db = args.redis_url.rsplit("/", 1)[1]
     configurations = [
-        (f"production (Redis db {redis_db})", {"REDIS_URL": args.redis_url}, "pushed, no poll"),
-        ("local default (no Redis, polling)", {}, "LIVE_EVENTS_POLL_SECONDS default 1 s"),
+        (
+            f"production (Redis db {redis_db})",
+            {"REDIS_URL": args.redis_url},
+            "pushed; 10 s safety-net poll",
+        ),
+        ("local default (no Redis, polling)", {}, "LIVE_EVENTS_POLL_SECONDS default 0.5 s"),
     ]
     try:
         results = [
