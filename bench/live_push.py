@@ -54,7 +54,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -66,6 +65,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import free_port, percentile, recreate_database, stop, wait_for  # noqa: E402
 from tests.samples import signed_headers, text_webhook  # noqa: E402
 
 APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
@@ -85,12 +85,6 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 # --- environment, database, processes ---------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def base_env(database_url: str) -> dict[str, str]:
@@ -116,23 +110,6 @@ def base_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def recreate_database(database_url: str, env: dict[str, str]) -> None:
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1].split("?", 1)[0]
-    if name in {"botproject", "botproject_bench", "botproject_pipeline_bench", "postgres"} or (
-        name.startswith("template")
-    ):
-        raise SystemExit(f"refusing to drop database {name!r}: give the bench its own")
-    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
-
-
 def create_staff(env: dict[str, str]) -> str:
     password = secrets.token_urlsafe(18)
     subprocess.run(
@@ -152,31 +129,6 @@ def create_staff(env: dict[str, str]) -> str:
         stdout=subprocess.DEVNULL,
     )
     return password
-
-
-def wait_for(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not come up")
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def login(port: int, password: str) -> tuple[str, int]:
@@ -434,11 +386,6 @@ def redis_connections(redis_url: str | None) -> int:
         return int(client.info("stats")["total_connections_received"])
     finally:
         client.close()
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
 
 
 @dataclass

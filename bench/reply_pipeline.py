@@ -57,7 +57,6 @@ import os
 import resource
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -70,6 +69,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import free_port, percentile, recreate_database, stop, wait_for  # noqa: E402
 from tests.samples import signed_headers, text_webhook  # noqa: E402
 
 APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
@@ -91,12 +91,6 @@ TEXTS = [
 
 
 # --- environment, database, processes ---------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def base_env(database_url: str) -> dict[str, str]:
@@ -126,51 +120,11 @@ def worker_env(env: dict[str, str], *, bot: bool) -> dict[str, str]:
     return {**env, "BOT_ENABLED": "true" if bot else "false", "DB_POOL_MAX_SIZE": "4"}
 
 
-def recreate_database(database_url: str, env: dict[str, str]) -> None:
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1].split("?", 1)[0]
-    if name in {"botproject", "botproject_bench", "postgres", "template0", "template1"}:
-        raise SystemExit(f"refusing to drop database {name!r}: give the bench its own")
-    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
-
-
-def wait_for(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not come up")
-
-
 def start_worker(env: dict[str, str], log, *, batch: bool) -> subprocess.Popen:
     command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
     if batch:
         command.append("--batch")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def drain(env: dict[str, str], log) -> float:
@@ -229,6 +183,8 @@ def build_request(body: bytes) -> bytes:
     head = (
         f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: facebookexternalua\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        # What Render's TLS proxy adds: production settings redirect plain HTTP to HTTPS.
+        "X-Forwarded-For: 173.252.127.1\r\nX-Forwarded-Proto: https\r\n"
         f"X-Hub-Signature-256: {signature}\r\n\r\n"
     )
     return head.encode("ascii") + body
@@ -398,10 +354,6 @@ def read_checks(database_url: str, phase: Phase) -> None:
     matched = {reply for _, reply, _, _ in inbound if reply is not None}
     phase.orphan_replies = phase.replies - len(matched)
     phase.latencies = sorted(float(late) for *_, late in inbound if late is not None)
-
-
-def percentile(ordered: list[float], share: float) -> float:
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
 
 
 # --- the phases ---------------------------------------------------------------------------------

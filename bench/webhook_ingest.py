@@ -46,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import free_port, percentile, recreate_database, wait_for  # noqa: E402
 from tests.samples import sample_bytes, sample_names  # noqa: E402
 from webhooks.signature import compute_signature  # noqa: E402
 
@@ -55,12 +56,6 @@ BARE_PATH = "/bench/bare/"
 WEBHOOK_PATH = "/webhooks/whatsapp/"
 EVENT_TASK = "webhooks.tasks.process_webhook_event_task"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(database_url: str) -> dict[str, str]:
@@ -81,27 +76,6 @@ def server_env(database_url: str) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
     )
     return env
-
-
-def recreate_database(database_url: str, env: dict[str, str]) -> None:
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1].split("?", 1)[0]
-    if name in {"botproject", "postgres", "template0", "template1"}:
-        raise SystemExit(f"refusing to drop database {name!r}: give the bench its own")
-    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if migrate.returncode:
-        raise SystemExit(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
 
 
 def build_bodies(count: int, duplicate_share: float, tag: str) -> tuple[list[bytes], set[str]]:
@@ -210,10 +184,6 @@ def postgres_backends(database: str) -> dict[int, float]:
     return backends
 
 
-def percentile(ordered: list[float], share: float) -> float:
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
-
-
 class Endpoint:
     """Latencies, statuses, wall time and CPU time accumulated over the rounds."""
 
@@ -253,20 +223,6 @@ class Endpoint:
             f"{percentile(ordered, 0.99) * 1000:>8.1f}{cpu[0]:>9.2f}{cpu[1]:>9.2f}{cpu[2]:>9.2f}"
             f"  {self.statuses}"
         )
-
-
-def wait_for(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not come up")
 
 
 def process_events(env: dict[str, str], workers: int) -> float:
