@@ -1,0 +1,447 @@
+"""Legacy import speed and memory, against a raw COPY of the same rows measured in the same run.
+
+Builds a legacy bot database (the contract's full layout, ../shared/legacy/schema.sql) of N
+messages over N/20 phone numbers (leads write in sessions: ~200 conversations interleave at
+any moment, in time order, as in a bot's real history), with the contract's quirks sprinkled
+in: phones with '+', spaces and dashes, every timestamp shape (text, isoformat with offsets,
+INTEGER and REAL epochs, NULL, '', garbage), booleans spelled 'true'/'False', invalid
+emails, 'assistant' and 'agent' senders and a few unknown ones, whatsapp_ids stored twice,
+Arabic, emoji, NULs and texts over 4096 characters, profiles without messages and messages
+without profile.
+
+Then, on a fresh PostgreSQL database (created and migrated here):
+
+1. raw COPY: stream the legacy `messages` rows from the SQLite file and COPY them, untouched,
+   into a bare table (no index, no constraint, one transaction): the speed of light;
+2. import: `manage.py import_legacy_db` in a child process, as an operator runs it (DEBUG
+   off), whose peak RSS is read from the kernel when it exits (wait4);
+3. floor: the imported message rows COPYed, in binary and with no Python in the loop, into a
+   clone of conversations_message (same indexes, constraints and foreign key): what the
+   schema alone costs per row, which no importer can beat.
+
+Prints rows/s for each (messages per second of wall time; the import's time covers every
+table and the final pass over conversations), the import's ratio to raw COPY and to the
+floor, its peak RSS and its summary, then checks that no message was doubled or left for
+the bot to answer.
+
+    .venv/bin/python bench/import_legacy.py [--messages 1000000] [--batch-size 10000]
+
+Goal (issue #6): import >= 25 % of the raw COPY's rows/s, peak RSS < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = ROOT.parent / "shared" / "legacy" / "schema.sql"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_legacy_bench"
+IMPORT_TIMEOUT_SECONDS = 3600
+ACTIVE_LEADS = 200
+BASE_EPOCH = 1_704_067_200  # 2024-01-01 00:00:00 UTC
+NAMES = ["Ana", "José", "Zoë", "Łukasz", "Aisha", "عائشة", "محمد", "Renée", "Chloé", "Mei 美"]
+TEXTS = [
+    "Hola, ¿cuánto cuesta el plan anual?",
+    "Hi! I'd like to know more about your product",
+    "مرحبا، أريد معرفة الأسعار من فضلك",
+    "Ça marche, merci beaucoup 🙏",
+    "ok 👍",
+    "Mi correo es ana@example.com y trabajo en Acme",
+    "Can someone call me back tomorrow morning?",
+    "Perfecto, quedo atento 🚀🇲🇽",
+]
+
+
+def timestamp_shape(epoch: float, rng: random.Random):
+    """One legacy timestamp, in the shape mix real copies show."""
+    roll = rng.random()
+    if roll < 0.70:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
+    if roll < 0.80:
+        return (
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{rng.randrange(10**6):06d}"
+        )
+    if roll < 0.88:
+        return time.strftime("%Y-%m-%dT%H:%M:%S+02:00", time.gmtime(epoch + 7200))
+    if roll < 0.94:
+        return int(epoch)
+    if roll < 0.98:
+        return epoch + 0.25
+    if roll < 0.99:
+        return None
+    if roll < 0.995:
+        return ""
+    return "yesterday-ish"
+
+
+def spelled(wa_id: str, rng: random.Random) -> str:
+    """Hand-edited rows: the same number with '+', spaces or dashes."""
+    roll = rng.random()
+    if roll < 0.97:
+        return wa_id
+    if roll < 0.98:
+        return f"+{wa_id}"
+    if roll < 0.99:
+        return f"+{wa_id[:2]} {wa_id[2:3]} {wa_id[3:5]} {wa_id[5:9]} {wa_id[9:]}"
+    return f"{wa_id[:2]}-{wa_id[2:5]}-{wa_id[5:]}"
+
+
+def build_legacy_database(path: Path, messages: int, seed: int = 6) -> dict[str, int]:
+    rng = random.Random(seed)
+    connection = sqlite3.connect(path)
+    connection.executescript(CONTRACT.read_text())
+    phones = [str(5215500000000 + i) for i in range(max(1, messages // 20))]
+    counts = {"messages": messages}
+
+    conversations = []
+    for i, wa_id in enumerate(phones):
+        if i % 50 == 7:
+            continue  # known only from messages
+        created = BASE_EPOCH + i * 30
+        conversations.append(
+            (spelled(wa_id, rng), f"thread_{i:08x}", timestamp_shape(created, rng))
+        )
+        if i % 200 == 3:  # a second row for the same number, spelled differently
+            spelling = f"{wa_id[:2]} {wa_id[2:]}"  # never one of spelled()'s forms
+            conversations.append((spelling, "", timestamp_shape(created - 3600, rng)))
+    connection.executemany(
+        "INSERT INTO conversations (phone_number, conversation_id, created_at) VALUES (?, ?, ?)",
+        conversations,
+    )
+    counts["conversations"] = len(conversations)
+
+    profiles = []
+    for i, wa_id in enumerate(phones):
+        if i % 5 == 4:
+            continue  # no profile
+        name = NAMES[i % len(NAMES)]
+        email = (f"lead{i}@example.com", "not-an-email", None, f"Lead{i}@Example.COM ")[i % 4]
+        profiles.append(
+            (
+                wa_id,
+                name,
+                ("López", "", "Núñez", None)[i % 4],
+                ("Acme", "Hilos SA", "", "Ωmega")[i % 4],
+                email,
+                (0, 1, "true", "False", None)[i % 5],
+                rng.choice((0, 1, "True")),  # completion_status: ignored, recomputed
+                timestamp_shape(BASE_EPOCH + i * 30, rng),
+            )
+        )
+    # A profile with no messages and no conversation row.
+    profiles.append(("+34 600 111 222", "Carla", "", "", "carla@example.com", 0, 1, None))
+    connection.executemany(
+        "INSERT INTO client_profiles (phone_number, name, last_name, company, email, "
+        "manual_mode, completion_status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        profiles,
+    )
+    counts["client_profiles"] = len(profiles)
+
+    batch, processed, last_wamid = [], [], None
+    for n in range(messages):
+        # Leads write in sessions: at any moment ~ACTIVE_LEADS conversations interleave, and
+        # each lead's ~20 messages fall within a window of the history, not all over it.
+        around = n * len(phones) // messages + rng.randrange(-ACTIVE_LEADS // 2, ACTIVE_LEADS // 2)
+        wa_id = phones[min(max(around, 0), len(phones) - 1)]
+        epoch = BASE_EPOCH + 86_400 + n * 3
+        roll = rng.random()
+        if n % 2 == 0:
+            sender = "user"
+        elif roll < 0.90:
+            sender = "bot"
+        elif roll < 0.97:
+            sender = "assistant"
+        elif roll < 0.9995:
+            sender = "agent"
+        else:
+            sender = "system"  # unknown: reported, not imported
+        text = TEXTS[n % len(TEXTS)]
+        if n % 1000 == 17:
+            text = "long " + "x" * 5000
+        elif n % 5000 == 11:
+            text = "NUL\x00inside"
+        wamid = None
+        if sender == "user":
+            if last_wamid and rng.random() < 0.005:
+                wamid = last_wamid  # the old bot stored a webhook retry twice
+            else:
+                wamid = f"wamid.HBgN{wa_id}FQIAEhgU{n:012d}{rng.getrandbits(40):010X}"
+                processed.append((wamid, timestamp_shape(epoch + 1, rng)))
+            last_wamid = wamid
+        batch.append(
+            (spelled(wa_id, rng), text, sender, timestamp_shape(epoch, rng), "text", wamid)
+        )
+        if len(batch) == 50_000:
+            connection.executemany(
+                "INSERT INTO messages (phone_number, message_text, sender, timestamp, "
+                "message_type, whatsapp_id) VALUES (?, ?, ?, ?, ?, ?)",
+                batch,
+            )
+            batch.clear()
+    if batch:
+        connection.executemany(
+            "INSERT INTO messages (phone_number, message_text, sender, timestamp, "
+            "message_type, whatsapp_id) VALUES (?, ?, ?, ?, ?, ?)",
+            batch,
+        )
+    connection.executemany(
+        "INSERT INTO processed_messages (whatsapp_id, processed_at) VALUES (?, ?)", processed
+    )
+    counts["processed_messages"] = len(processed)
+    connection.commit()
+    connection.close()
+    return counts
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+
+
+def child_env(url: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DEBUG", "DATABASE", "LOG_LEVEL", "DB_POOL"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="botproject.settings",
+        DEBUG="false",
+        SECRET_KEY="bench-" + "x" * 50,
+        DATABASE_URL=url,
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def raw_copy(legacy: Path, url: str) -> float:
+    """Seconds to stream the messages rows from SQLite and COPY them, as they are, into a
+    bare table (no index, no constraint): the speed of light for moving these rows."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        connection.execute(
+            "CREATE TABLE bench_raw_messages (id bigint, phone_number text, message_text text, "
+            "sender text, timestamp text, message_type text, whatsapp_id text)"
+        )
+        connection.commit()
+        source = sqlite3.connect(f"file:{legacy}?mode=ro", uri=True)
+        started = time.perf_counter()
+        rows = source.execute(
+            "SELECT id, phone_number, message_text, sender, timestamp, message_type, whatsapp_id "
+            "FROM messages ORDER BY id"
+        )
+        with (
+            connection.cursor() as cursor,
+            cursor.copy("COPY bench_raw_messages FROM STDIN") as copy,
+        ):
+            while batch := rows.fetchmany(10_000):
+                for row in batch:
+                    # COPY's text format takes the values as they are; NULs cannot travel in it.
+                    copy.write_row(
+                        [v.replace("\x00", "") if isinstance(v, str) else v for v in row]
+                    )
+        connection.commit()
+        elapsed = time.perf_counter() - started
+        source.close()
+        connection.execute("DROP TABLE bench_raw_messages")
+        connection.commit()
+    return elapsed
+
+
+def floor_copy(url: str) -> float:
+    """Seconds PostgreSQL alone needs to insert the imported message rows into a clone of
+    conversations_message: same columns, indexes, constraints and foreign key, one binary
+    COPY, no Python in the loop. What the model's schema costs, whatever the importer does."""
+    import psycopg
+
+    with psycopg.connect(url) as connection, tempfile.TemporaryFile() as dump:
+        connection.execute("CREATE TABLE bench_floor (LIKE conversations_message INCLUDING ALL)")
+        connection.execute(
+            "ALTER TABLE bench_floor ADD FOREIGN KEY (conversation_id) "
+            "REFERENCES conversations_conversation (id) DEFERRABLE INITIALLY DEFERRED"
+        )
+        connection.commit()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(
+                "COPY (SELECT * FROM conversations_message ORDER BY id) TO STDOUT (FORMAT binary)"
+            ) as copy,
+        ):
+            for data in copy:
+                dump.write(data)
+        connection.commit()
+        dump.seek(0)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            with cursor.copy("COPY bench_floor FROM STDIN (FORMAT binary)") as copy:
+                while chunk := dump.read(1 << 20):
+                    copy.write(chunk)
+        connection.commit()  # the deferred foreign-key checks run here, and are counted
+        elapsed = time.perf_counter() - started
+        connection.execute("DROP TABLE bench_floor")
+        connection.commit()
+    return elapsed
+
+
+def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str, str, int]:
+    """(seconds, peak RSS in bytes, stdout, stderr, exit status) of the import command."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "import_legacy_db",
+                str(legacy),
+                "--batch-size",
+                str(batch_size),
+            ],
+            cwd=ROOT,
+            env=child_env(url),
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
+        deadline = started + IMPORT_TIMEOUT_SECONDS
+        try:
+            while True:
+                pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > deadline:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    raise SystemExit("the import did not finish in time")
+                time.sleep(0.05)
+        except BaseException:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+            raise
+        elapsed = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (
+            elapsed,
+            usage.ru_maxrss * 1024,  # kilobytes on Linux
+            out.read().decode(),
+            err.read().decode(),
+            child.returncode,
+        )
+
+
+def check_database(url: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        one = lambda sql: connection.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "messages": one("SELECT count(*) FROM conversations_message"),
+            "doubled wamids": one(
+                "SELECT count(*) FROM (SELECT wamid FROM conversations_message "
+                "WHERE wamid IS NOT NULL GROUP BY wamid HAVING count(*) > 1) AS d"
+            ),
+            "conversations": one("SELECT count(*) FROM conversations_conversation"),
+            "profiles": one("SELECT count(*) FROM profiles_clientprofile"),
+            "processed": one("SELECT count(*) FROM webhooks_processedmessage"),
+            "answerable": one("SELECT count(*) FROM conversations_message WHERE reply_state <> ''"),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument(
+        "--database", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    args = parser.parse_args()
+    if urlsplit(args.database).hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit("the benchmark only runs against a local PostgreSQL (127.0.0.1)")
+
+    with tempfile.TemporaryDirectory(prefix="legacy-bench-") as workdir:
+        legacy = Path(workdir) / "whatsapp_bot.db"
+        started = time.perf_counter()
+        counts = build_legacy_database(legacy, args.messages)
+        size = legacy.stat().st_size / 2**20
+        print(
+            f"legacy database: {counts['messages']:,} messages over {args.messages // 20:,} "
+            f"phones, {counts['conversations']:,} conversations, "
+            f"{counts['client_profiles']:,} profiles, {counts['processed_messages']:,} processed "
+            f"({size:,.0f} MB, built in {time.perf_counter() - started:.0f} s)"
+        )
+        recreate_database(args.database)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"],
+            cwd=ROOT,
+            env=child_env(args.database),
+            check=True,
+            timeout=600,
+        )
+        try:
+            baseline = raw_copy(legacy, args.database)
+            seconds, peak_rss, stdout, stderr, status = run_import(
+                legacy, args.database, args.batch_size
+            )
+            if status != 0:
+                print(stderr[-3000:])
+                raise SystemExit(f"the import failed with status {status}")
+            found = check_database(args.database)
+            floor = floor_copy(args.database)
+        finally:
+            if not args.keep:
+                drop_database(args.database)
+
+    raw_rate = args.messages / baseline
+    import_rate = args.messages / seconds
+    print(f"raw COPY (SQLite -> bare table): {baseline:7.1f} s  {raw_rate:>9,.0f} rows/s")
+    print(f"import_legacy_db (every table):  {seconds:7.1f} s  {import_rate:>9,.0f} rows/s")
+    floor_rate = found["messages"] / floor
+    print(f"floor (schema only, no Python):   {floor:7.1f} s  {floor_rate:>9,.0f} rows/s")
+    print(f"ratio: {import_rate / raw_rate:.1%} of raw COPY (goal >= 25 %)")
+    print(
+        f"       the schema alone allows {floor_rate / raw_rate:.1%} of raw COPY; the import "
+        f"runs at {import_rate / floor_rate:.0%} of that floor"
+    )
+    print(f"import peak RSS: {peak_rss / 2**20:.0f} MB (goal < 300 MB)")
+    phases = [line for line in stderr.splitlines() if ": done," in line]
+    print("phases: " + "; ".join(re.sub(r": done, ", ": ", line) for line in phases))
+    print()
+    print(stdout)
+    print()
+    print("in PostgreSQL: " + ", ".join(f"{k} {v:,}" for k, v in found.items()))
+    if found["doubled wamids"] or found["answerable"]:
+        raise SystemExit("FAILED: a message was doubled or left for the bot to answer")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""Batched inserts that skip rows already there: the one write primitive of the importer.
+
+`ON CONFLICT DO NOTHING` lets the database's unique constraints decide what is a duplicate
+(a re-run, a row a webhook stored meanwhile), and only those: a row breaking a CHECK
+constraint still fails loudly, unlike SQLite's `INSERT OR IGNORE` behind bulk_create.
+Rows are written as given, so the legacy `created_at` of a conversation survives where
+bulk_create would stamp `auto_now_add` fields with the import time.
+
+Everywhere: multi-row `INSERT ... VALUES`. On PostgreSQL, for speed: `COPY` into a
+temporary staging table, then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from operator import itemgetter
+
+from django.db import connection, transaction
+from django.db.models import Model
+
+# Field types whose Python values both backends take as they are, skipping get_db_prep_save.
+_PASSTHROUGH_TYPES = frozenset(
+    {
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+MAX_ROWS_PER_STATEMENT = 1000
+
+
+def _preparer(model_field) -> Callable[[object], object] | None:
+    """How a field's Python value becomes a database value, as cheaply as it can be done."""
+    kind = model_field.get_internal_type()
+    if kind in _PASSTHROUGH_TYPES:
+        return None
+    if kind == "DateTimeField":
+        if connection.vendor == "postgresql":
+            return None  # psycopg sends aware datetimes as they are
+        return connection.ops.adapt_datetimefield_value  # made naive UTC text on SQLite
+    if kind == "JSONField":
+        # As text: COPY and both backends' INSERTs take it, and most rows' {} is dumped once.
+        dumps = partial(json.dumps, cls=model_field.encoder)
+        empty = dumps({})
+        return lambda value: empty if value == {} else dumps(value)
+    return partial(model_field.get_db_prep_save, connection=connection)
+
+
+@dataclass(frozen=True, slots=True)
+class InsertResult:
+    inserted: int
+    returned: list[tuple] = field(default_factory=list)  # the RETURNING values of new rows
+
+
+class TableShape:
+    """A model's table as the importer writes it: the fields it sets (`given`), in that
+    order, and every other column filled with the field's own default (auto_now fields
+    with `now`), prepared once. A field added to a model later, with a default, needs no
+    change here."""
+
+    def __init__(self, model: type[Model], given: Sequence[str], *, now: datetime):
+        fields = [f for f in model._meta.concrete_fields if f is not model._meta.pk]
+        by_name = {name: f for f in fields for name in (f.name, f.attname)}
+        given_fields = [by_name[name] for name in given]
+        others = [f for f in fields if f not in given_fields]
+        self.table = model._meta.db_table
+        self.given_columns = tuple(f.column for f in given_fields)
+        self.constant_columns = tuple(f.column for f in others)
+        self.constants = tuple(self._default(f, now) for f in others)
+        preparers = [_preparer(f) for f in given_fields]
+        self._preparers = tuple((i, p) for i, p in enumerate(preparers) if p is not None)
+
+    @staticmethod
+    def _default(model_field, now: datetime) -> object:
+        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+            value = now
+        else:
+            value = model_field.get_default()
+        return model_field.get_db_prep_save(value, connection)
+
+    def row(self, *values: object) -> tuple:
+        """One row: the values of the `given` fields, in that order, made database values."""
+        if not self._preparers:
+            return values
+        row = list(values)
+        for index, prepare in self._preparers:
+            row[index] = prepare(row[index])
+        return tuple(row)
+
+    def position(self, column: str) -> int:
+        return self.given_columns.index(column)
+
+
+def insert_new_rows(
+    shape: TableShape,
+    rows: Sequence[tuple],
+    *,
+    order_by: Sequence[str] = (),
+    returning: Sequence[str] = (),
+) -> InsertResult:
+    """Insert the rows that conflict with no unique constraint; skip the others.
+
+    `order_by` decides which of two rows sharing a unique value wins (the first), and
+    keeps index inserts local. Call inside a transaction.
+    """
+    if not rows:
+        return InsertResult(0)
+    if connection.vendor == "postgresql":
+        return _copy_then_insert(shape, rows, order_by=order_by, returning=returning)
+    return _insert_values(shape, rows, order_by=order_by, returning=returning)
+
+
+def _returning_sql(returning: Sequence[str]) -> str:
+    quote = connection.ops.quote_name
+    return f" RETURNING {', '.join(quote(c) for c in returning)}" if returning else ""
+
+
+def _insert_values(
+    shape: TableShape, rows: Sequence[tuple], *, order_by: Sequence[str], returning: Sequence[str]
+) -> InsertResult:
+    quote = connection.ops.quote_name
+    if order_by:
+        rows = sorted(rows, key=itemgetter(*(shape.position(c) for c in order_by)))
+    all_columns = shape.given_columns + shape.constant_columns
+    max_params = connection.features.max_query_params or 65535
+    per_statement = max(1, min(MAX_ROWS_PER_STATEMENT, max_params // len(all_columns)))
+    placeholders = "(" + ", ".join(["%s"] * len(all_columns)) + ")"
+    columns = ", ".join(quote(c) for c in all_columns)
+    # Identifiers come from the model's metadata, quoted; every value is a parameter.
+    head = f"INSERT INTO {quote(shape.table)} ({columns}) VALUES "  # noqa: S608
+    tail = " ON CONFLICT DO NOTHING" + _returning_sql(returning)
+    inserted, returned = 0, []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = head + ", ".join([placeholders] * len(chunk)) + tail
+            cursor.execute(sql, [value for row in chunk for value in row + shape.constants])
+            if returning:
+                new = cursor.fetchall()
+                returned.extend(new)
+                inserted += len(new)
+            else:
+                inserted += cursor.rowcount
+    return InsertResult(inserted, returned)
+
+
+def _copy_then_insert(
+    shape: TableShape, rows: Sequence[tuple], *, order_by: Sequence[str], returning: Sequence[str]
+) -> InsertResult:
+    """PostgreSQL: COPY the given columns into a session-local staging table, then one
+    INSERT ... SELECT that adds the constant columns."""
+    quote = connection.ops.quote_name
+    given = ", ".join(quote(c) for c in shape.given_columns)
+    constants = "".join(f", {quote(c)}" for c in shape.constant_columns)
+    stage = quote(f"legacy_stage_{shape.table}_{len(shape.given_columns)}")
+    order = f" ORDER BY {', '.join(quote(c) for c in order_by)}" if order_by else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "  # noqa: S608 - quoted identifiers
+            f"SELECT {given} FROM {quote(shape.table)} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {stage}")
+        with cursor.copy(f"COPY {stage} ({given}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {quote(shape.table)} ({given}{constants}) "  # noqa: S608 - quoted
+            f"SELECT {given}{', %s' * len(shape.constants)} FROM {stage}{order} "
+            f"ON CONFLICT DO NOTHING{_returning_sql(returning)}",
+            shape.constants,
+        )
+        if returning:
+            returned = cursor.fetchall()
+            return InsertResult(len(returned), returned)
+        return InsertResult(cursor.rowcount)
+
+
+def commit_lazily() -> None:
+    """PostgreSQL: don't wait for this transaction's WAL flush.
+
+    Safe for the import only: a server crash may lose the last batches committed, and
+    re-running the import (idempotent) writes them again.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def make_durable() -> None:
+    """PostgreSQL: one synchronous commit, which flushes the WAL of every lazy batch before it.
+
+    Called once at the end, so the import reports success only when all of it is on disk.
+    """
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT txid_current()")  # an xid, so the commit is written and waited

@@ -1,0 +1,207 @@
+"""`import_legacy_database`: the legacy bot's SQLite file into our models, exactly once.
+
+Tables are read in batches and each batch is written in its own transaction, keyed by
+natural keys the database enforces: a conversation by wa_id, one profile per conversation,
+a message by legacy id and by wamid, a processed message by wamid. So running it twice, or
+again after a crash halfway, leaves the same rows as one run, and messages that arrived by
+webhook after the switch are not doubled.
+
+Messages without a usable timestamp are dated at their conversation's start (the legacy
+`conversations.created_at`, else the earliest dated message of that phone in the batch that
+created it, else the import time); each is counted as null or unparseable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Full, Queue
+from typing import TypeVar
+
+from django.utils import timezone
+
+from conversations.legacy.dry_run import DryRunWriter
+from conversations.legacy.reader import LegacyDatabase
+from conversations.legacy.report import ImportReport, NoProgress, Progress, TableReport
+from conversations.legacy.rows import (
+    CLIENT_PROFILES,
+    CONVERSATIONS,
+    LEGACY_TABLES,
+    MESSAGES,
+    PROCESSED_MESSAGES,
+    TableLayout,
+    parse_conversation,
+    parse_message,
+    parse_processed_message,
+    parse_profile,
+)
+from conversations.legacy.writer import BatchResult, DatabaseWriter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 10_000
+
+Row = TypeVar("Row")
+
+
+def import_legacy_database(
+    path: str | Path,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import (or, with dry_run, only read, normalise and count) a legacy bot database.
+
+    Raises LegacyDatabaseError before writing anything when the file is missing, is not
+    SQLite, or lacks a table or a required column; LegacyReadError when the file turns out
+    unreadable halfway (what was imported stays, and a re-run skips it).
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    started = time.monotonic()
+    progress = progress or NoProgress()
+    with LegacyDatabase.open(path) as legacy:
+        report = ImportReport(
+            path=str(path),
+            dry_run=dry_run,
+            tables={
+                layout.name: TableReport(
+                    layout.name, missing_columns=legacy.missing_columns(layout)
+                )
+                for layout in LEGACY_TABLES
+            },
+        )
+        now = timezone.now()
+        if dry_run:
+            writer = DryRunWriter(legacy, report, now=now)
+        else:
+            writer = DatabaseWriter(report, now=now)
+        run = _TableImport(legacy, report, batch_size, progress)
+        run.table(CONVERSATIONS, parse_conversation, writer.conversations, _row_and_phone)
+        run.table(CLIENT_PROFILES, parse_profile, writer.profiles, _row_and_phone)
+        run.table(MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}")
+        run.table(
+            PROCESSED_MESSAGES, parse_processed_message, writer.processed, lambda p: f"row {p.row}"
+        )
+        writer.finish(progress, page_size=batch_size)
+        report.invalid_utf8_values = legacy.invalid_utf8_values
+    report.seconds = time.monotonic() - started
+    logger.info(
+        "Legacy database read" if dry_run else "Legacy database imported",
+        extra={
+            "path": str(path),
+            "seconds": round(report.seconds, 1),
+            **{f"{t.table}_imported": t.imported for t in report.tables.values()},
+            **{f"{t.table}_not_placed": t.not_placed for t in report.tables.values()},
+        },
+    )
+    return report
+
+
+def _row_and_phone(row) -> str:
+    return f"row {row.row} ({row.phone_number!r})"
+
+
+class _TableImport:
+    """Streams one legacy table through parse → count → write, batch by batch."""
+
+    def __init__(
+        self, legacy: LegacyDatabase, report: ImportReport, batch_size: int, progress: Progress
+    ):
+        self.legacy = legacy
+        self.report = report
+        self.batch_size = batch_size
+        self.progress = progress
+
+    def table(
+        self,
+        layout: TableLayout,
+        parse: Callable[[tuple], Row],
+        write: Callable[[list[Row]], BatchResult],
+        where: Callable[[Row], str],
+    ) -> None:
+        tally = self.report.tables[layout.name]
+        tally.total = self.legacy.count(layout)
+        self.progress.start(layout.name, tally.total)
+        done = 0
+
+        def parsed_batches() -> Iterator[tuple[int, list[Row]]]:
+            for raw_rows in self.legacy.batches(layout, self.batch_size):
+                placeable = []
+                for values in raw_rows:
+                    row = parse(values)
+                    if row.issues or row.rejection:
+                        tally.count_row(where(row), row.issues, row.rejection)
+                    else:
+                        tally.read += 1
+                    if row.rejection is None:
+                        placeable.append(row)
+                yield len(raw_rows), placeable
+
+        with read_ahead(parsed_batches()) as batches:
+            for size, placeable in batches:
+                if placeable:
+                    result = write(placeable)
+                    tally.imported += result.imported
+                    tally.duplicate += result.duplicate
+                done += size
+                self.progress.advance(layout.name, done)
+        self.progress.finish(layout.name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: BaseException
+
+
+_END = object()
+
+
+@contextmanager
+def read_ahead[T](items: Iterator[T], depth: int = 2) -> Iterator[Iterator[T]]:
+    """Produce `items` in a background thread, at most `depth` ahead of the consumer.
+
+    Reading and parsing the next batch (Python, one core) then overlaps writing this one
+    (the database server, another core), and memory stays flat: two batches at most wait.
+    The thread touches only the legacy SQLite file, never Django's connection.
+    """
+    waiting: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand_over(item):
+                    return
+            hand_over(_END)
+        except BaseException as error:  # handed to the consumer, raised there
+            hand_over(_Failed(error))
+
+    def consume() -> Iterator[T]:
+        while (item := waiting.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+
+    thread = threading.Thread(target=produce, name="legacy-reader", daemon=True)
+    thread.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        thread.join()

@@ -1,0 +1,405 @@
+"""Writes one batch of parsed legacy rows at a time, each batch in its own transaction.
+
+Existing rows win: a conversation or profile already here (a re-run, or the webhook got
+there first) keeps its values and only gets blank fields filled from the legacy row, and
+its `created_at` moves earlier, never later. Activity clocks are set at the end from the
+imported messages, never moved backwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from conversations.legacy.bulk import TableShape, commit_lazily, insert_new_rows, make_durable
+from conversations.legacy.clocks import settle_conversation_clocks
+from conversations.legacy.report import ImportReport, Progress
+from conversations.legacy.rows import (
+    LegacyConversation,
+    LegacyMessage,
+    LegacyProcessedMessage,
+    LegacyProfile,
+)
+from conversations.models import Conversation, Direction, Message, MessageStatus
+from profiles.completeness import PROFILE_FIELDS, missing_profile_fields
+from profiles.models import ClientProfile, FieldSource, ProfileFieldSource
+from webhooks.models import ProcessedMessage
+
+BULK_UPDATE_SIZE = 500
+# wa_id → (conversation pk, created_at), so a batch of messages rarely has to look them up.
+CONVERSATION_CACHE_SIZE = 200_000
+FILLABLE_PROFILE_FIELDS = (*PROFILE_FIELDS, "notes")
+MAX_SOURCE_VALUE = ProfileFieldSource._meta.get_field("value").max_length
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    imported: int
+    duplicate: int
+
+
+def _earliest(*values: datetime | None) -> datetime | None:
+    return min((v for v in values if v is not None), default=None)
+
+
+def _latest(*values: datetime | None) -> datetime | None:
+    return max((v for v in values if v is not None), default=None)
+
+
+def merge_conversation(first: LegacyConversation, other: LegacyConversation) -> LegacyConversation:
+    """Two spellings of one phone: the first row's values, its blanks filled by the other."""
+    return dataclasses.replace(
+        first,
+        openai_conversation_id=first.openai_conversation_id or other.openai_conversation_id,
+        created_at=_earliest(first.created_at, other.created_at),
+        updated_at=_latest(first.updated_at, other.updated_at),
+    )
+
+
+def merge_profile(first: LegacyProfile, other: LegacyProfile) -> LegacyProfile:
+    filled = {f: getattr(first, f) or getattr(other, f) for f in FILLABLE_PROFILE_FIELDS}
+    if not first.ai_draft:
+        filled.update(ai_draft=other.ai_draft, ai_draft_created_at=other.ai_draft_created_at)
+    return dataclasses.replace(
+        first,
+        created_at=_earliest(first.created_at, other.created_at),
+        updated_at=_latest(first.updated_at, other.updated_at),
+        **filled,
+    )
+
+
+def by_wa_id(rows: Iterable, merge) -> dict:
+    """The batch's rows keyed by wa_id, rows of one phone merged in legacy order."""
+    merged: dict = {}
+    for row in rows:
+        merged[row.wa_id] = merge(merged[row.wa_id], row) if row.wa_id in merged else row
+    return merged
+
+
+def _fill_conversation(conversation: Conversation, legacy: LegacyConversation) -> bool:
+    """An existing conversation keeps its thread id; it only started earlier, if anything."""
+    changed = False
+    if legacy.openai_conversation_id and not conversation.openai_conversation_id:
+        conversation.openai_conversation_id = legacy.openai_conversation_id
+        changed = True
+    if legacy.created_at and legacy.created_at < conversation.created_at:
+        conversation.created_at = legacy.created_at
+        changed = True
+    return changed
+
+
+def fill_blank_profile_fields(
+    profile: ClientProfile, legacy: LegacyProfile, *, now: datetime
+) -> list[str]:
+    """Fill what the profile lacks from the legacy row; returns the value fields filled."""
+    filled = []
+    for name in FILLABLE_PROFILE_FIELDS:
+        if not getattr(profile, name).strip() and getattr(legacy, name):
+            setattr(profile, name, getattr(legacy, name))
+            filled.append(name)
+    if not profile.ai_draft and legacy.ai_draft:
+        profile.ai_draft = legacy.ai_draft
+        profile.ai_draft_created_at = legacy.ai_draft_created_at or now
+        filled.append("ai_draft")
+    return filled
+
+
+class DatabaseWriter:
+    """Writes batches for real; what is a duplicate is decided by unique constraints."""
+
+    def __init__(self, report: ImportReport, *, now: datetime):
+        self.report = report
+        self.now = now
+        self._conversation_ids: dict[str, tuple[int, datetime]] = {}
+        self._conversations = TableShape(
+            Conversation, ("wa_id", "openai_conversation_id", "created_at", "updated_at"), now=now
+        )
+        self._profiles = TableShape(
+            ClientProfile,
+            (
+                "conversation",
+                "name",
+                "last_name",
+                "company",
+                "email",
+                "manual_mode",
+                "ai_draft",
+                "ai_draft_created_at",
+                "notes",
+                "completion_status",
+                "what_is_missing",
+                "completed_at",
+                "created_at",
+                "updated_at",
+            ),
+            now=now,
+        )
+        self._sources = TableShape(
+            ProfileFieldSource, ("profile", "field", "value", "source"), now=now
+        )
+        self._messages = TableShape(
+            Message,
+            (
+                "conversation",
+                "direction",
+                "sender",
+                "type",
+                "text",
+                "wamid",
+                "status",
+                "sent_at",
+                "timestamp",
+                "legacy_id",
+                "content",
+            ),
+            now=now,
+        )
+        self._processed = TableShape(ProcessedMessage, ("wamid", "processed_at"), now=now)
+
+    # conversations
+
+    def conversations(self, batch: list[LegacyConversation]) -> BatchResult:
+        merged = by_wa_id(batch, merge_conversation)
+        with transaction.atomic():
+            commit_lazily()
+            existing = Conversation.objects.filter(wa_id__in=merged).only(
+                "id", "wa_id", "openai_conversation_id", "created_at"
+            )
+            existing = {conversation.wa_id: conversation for conversation in existing}
+            new_rows = [
+                self._conversations.row(
+                    wa_id,
+                    legacy.openai_conversation_id,
+                    legacy.created_at or self.now,
+                    _latest(legacy.updated_at, legacy.created_at) or self.now,
+                )
+                for wa_id, legacy in merged.items()
+                if wa_id not in existing
+            ]
+            result = insert_new_rows(self._conversations, new_rows)
+            changed = [
+                conversation
+                for conversation in existing.values()
+                if _fill_conversation(conversation, merged[conversation.wa_id])
+            ]
+            Conversation.objects.bulk_update(
+                changed, ["openai_conversation_id", "created_at"], batch_size=BULK_UPDATE_SIZE
+            )
+        return BatchResult(result.inserted, len(batch) - result.inserted)
+
+    def _conversations_for(self, wanted: dict[str, datetime | None]) -> dict[str, tuple]:
+        """(pk, created_at) of each wa_id's conversation, creating the ones missing.
+
+        `wanted` maps a wa_id to the earliest legacy time known for it: the start of a
+        conversation the legacy database only knew from messages or a profile.
+        """
+        found = {w: self._conversation_ids[w] for w in wanted if w in self._conversation_ids}
+        missing = [w for w in wanted if w not in found]
+        if missing:
+            rows = Conversation.objects.filter(wa_id__in=missing).values_list(
+                "wa_id", "pk", "created_at"
+            )
+            found.update((wa_id, (pk, created)) for wa_id, pk, created in rows)
+            absent = [w for w in missing if w not in found]
+            new_rows = [
+                self._conversations.row(w, "", wanted[w] or self.now, wanted[w] or self.now)
+                for w in absent
+            ]
+            result = insert_new_rows(self._conversations, new_rows, returning=("wa_id", "id"))
+            self.report.conversations_added += result.inserted
+            found.update((w, (pk, wanted[w] or self.now)) for w, pk in result.returned)
+            if raced := [w for w in absent if w not in found]:
+                rows = Conversation.objects.filter(wa_id__in=raced).values_list(
+                    "wa_id", "pk", "created_at"
+                )
+                found.update((wa_id, (pk, created)) for wa_id, pk, created in rows)
+            if len(self._conversation_ids) > CONVERSATION_CACHE_SIZE:
+                self._conversation_ids.clear()
+            self._conversation_ids.update(found)
+        return found
+
+    # profiles
+
+    def _profile_row(self, conversation_id: int, legacy: LegacyProfile) -> tuple:
+        completeness = missing_profile_fields(
+            name=legacy.name, last_name=legacy.last_name, company=legacy.company, email=legacy.email
+        )
+        created = legacy.created_at or self.now
+        updated = _latest(legacy.updated_at, created)
+        return self._profiles.row(
+            conversation_id,
+            legacy.name,
+            legacy.last_name,
+            legacy.company,
+            legacy.email,
+            legacy.manual_mode,
+            legacy.ai_draft,
+            (legacy.ai_draft_created_at or self.now) if legacy.ai_draft else None,
+            legacy.notes,
+            completeness.is_complete,
+            completeness.what_is_missing,
+            # As the migration that added completed_at: the last change is the best known time.
+            updated if completeness.is_complete else None,
+            created,
+            updated,
+        )
+
+    def _source_rows(self, profile_id: int, values: object, fields: Iterable[str]) -> list[tuple]:
+        """Provenance of imported values: "Legacy import", for each non-empty profile field."""
+        return [
+            self._sources.row(profile_id, name, value[:MAX_SOURCE_VALUE], FieldSource.IMPORT)
+            for name in fields
+            if name in PROFILE_FIELDS and (value := getattr(values, name))
+        ]
+
+    def profiles(self, batch: list[LegacyProfile]) -> BatchResult:
+        merged = by_wa_id(batch, merge_profile)
+        with transaction.atomic():
+            commit_lazily()
+            ids = self._conversations_for({w: p.created_at for w, p in merged.items()})
+            legacy_by_conversation = {ids[w][0]: p for w, p in merged.items()}
+            existing = ClientProfile.objects.filter(conversation_id__in=legacy_by_conversation)
+            existing = {profile.conversation_id: profile for profile in existing}
+            new_rows = [
+                self._profile_row(conversation_id, legacy)
+                for conversation_id, legacy in legacy_by_conversation.items()
+                if conversation_id not in existing
+            ]
+            result = insert_new_rows(self._profiles, new_rows, returning=("id", "conversation_id"))
+            sources = [
+                row
+                for profile_id, conversation_id in result.returned
+                for row in self._source_rows(
+                    profile_id, legacy_by_conversation[conversation_id], PROFILE_FIELDS
+                )
+            ]
+            changed = []
+            for profile in existing.values():
+                legacy = legacy_by_conversation[profile.conversation_id]
+                filled = fill_blank_profile_fields(profile, legacy, now=self.now)
+                if filled:
+                    profile.refresh_completeness()
+                    profile.updated_at = self.now
+                    sources += self._source_rows(profile.pk, profile, filled)
+                    self.report.profiles_filled += 1
+                if legacy.created_at and legacy.created_at < profile.created_at:
+                    profile.created_at = legacy.created_at
+                    filled.append("created_at")
+                if filled:
+                    changed.append(profile)
+            ClientProfile.objects.bulk_update(
+                changed,
+                [
+                    *FILLABLE_PROFILE_FIELDS,
+                    "ai_draft",
+                    "ai_draft_created_at",
+                    "completion_status",
+                    "what_is_missing",
+                    "completed_at",
+                    "created_at",
+                    "updated_at",
+                ],
+                batch_size=BULK_UPDATE_SIZE,
+            )
+            insert_new_rows(self._sources, sources)
+        return BatchResult(result.inserted, len(batch) - result.inserted)
+
+    # messages
+
+    def messages(self, batch: list[LegacyMessage]) -> BatchResult:
+        started: dict[str, datetime | None] = {}
+        for message in batch:
+            started[message.wa_id] = _earliest(started.get(message.wa_id), message.timestamp)
+        with transaction.atomic():
+            commit_lazily()
+            ids = self._conversations_for(started)
+            rows = []
+            row = self._messages.row
+            for message in batch:
+                conversation_id, conversation_start = ids[message.wa_id]
+                when = message.timestamp
+                if when is None:
+                    when = conversation_start
+                    self.report.dated_by_fallback += 1
+                outbound = message.direction is Direction.OUT
+                rows.append(
+                    row(
+                        conversation_id,
+                        message.direction,
+                        message.sender,
+                        message.type,
+                        message.text,
+                        message.wamid,
+                        # The old bot only stored what it had sent; ticks beyond are unknown.
+                        MessageStatus.SENT if outbound else "",
+                        when if outbound else None,
+                        when,
+                        message.legacy_id,
+                        {"legacy_type": message.legacy_type} if message.legacy_type else {},
+                    )
+                )
+            result = insert_new_rows(
+                self._messages, rows, order_by=("conversation_id", "legacy_id")
+            )
+        return BatchResult(result.inserted, len(batch) - result.inserted)
+
+    # processed messages
+
+    def processed(self, batch: list[LegacyProcessedMessage]) -> BatchResult:
+        rows = [self._processed.row(p.wamid, p.processed_at or self.now) for p in batch]
+        with transaction.atomic():
+            commit_lazily()
+            result = insert_new_rows(self._processed, rows)
+        return BatchResult(result.inserted, len(batch) - result.inserted)
+
+    # the end
+
+    def finish(self, progress: Progress, *, page_size: int) -> None:
+        """Conversations' clocks from their imported messages, and a profile for each.
+
+        Pages through conversations by id: memory stays flat, and a re-run recomputes the
+        same values (the clocks only move forward, created_at only earlier).
+        """
+        total = Conversation.objects.count()
+        progress.start("conversation times", total)
+        after, done = 0, 0
+        while page := list(
+            Conversation.objects.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:page_size]
+        ):
+            with transaction.atomic():
+                commit_lazily()
+                settle_conversation_clocks(page[0], page[-1])
+                self._add_blank_profiles(page[0], page[-1])
+            after = page[-1]
+            done += len(page)
+            progress.advance("conversation times", done)
+        make_durable()
+        progress.finish("conversation times")
+
+    def _add_blank_profiles(self, first_pk: int, last_pk: int) -> None:
+        """Every conversation has a profile, as one started by a webhook does."""
+        without = Conversation.objects.filter(
+            pk__gte=first_pk, pk__lte=last_pk, profile__isnull=True
+        ).values_list("pk", "created_at")
+        rows = [self._profile_row(pk, _blank_profile(created_at)) for pk, created_at in without]
+        self.report.blank_profiles_added += insert_new_rows(self._profiles, rows).inserted
+
+
+def _blank_profile(created_at: datetime) -> LegacyProfile:
+    return LegacyProfile(
+        row=0,
+        phone_number="",
+        wa_id=None,
+        name="",
+        last_name="",
+        company="",
+        email="",
+        manual_mode=False,
+        created_at=created_at,
+    )

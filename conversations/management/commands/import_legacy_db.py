@@ -1,0 +1,215 @@
+"""`manage.py import_legacy_db PATH [--dry-run] [--batch-size N]`: move from the legacy bot.
+
+Imports the old Flask bot's SQLite database (conversations, client profiles, messages and
+the processed-message ledger). Safe to re-run: rows already here are skipped. Progress goes
+to stderr (a redrawn line on a terminal, plain lines in logs), the summary to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+
+from conversations.legacy.importer import DEFAULT_BATCH_SIZE, import_legacy_database
+from conversations.legacy.reader import LegacyDatabaseError, LegacyReadError
+from conversations.legacy.report import ImportReport
+
+LINE_STEP_PERCENT = 10  # when not on a terminal, one line per this much of a table
+REDRAW_SECONDS = 0.2
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of rows, at least 1, not {value!r}"
+        )
+    return number
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+class _Meter:
+    """Rows done / total, rate and ETA of the table in progress."""
+
+    def __init__(self) -> None:
+        self.table, self.total, self.done, self.started = "", 0, 0, 0.0
+
+    def start(self, table: str, total: int) -> None:
+        self.table, self.total, self.done, self.started = table, total, 0, time.monotonic()
+
+    def figures(self) -> tuple[str, str, str, str]:
+        """(done/total, percent, rate, ETA) as shown."""
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = self.done / elapsed
+        percent = 100 * self.done // self.total if self.total else 100
+        eta = _duration((self.total - self.done) / rate) if rate else "?"
+        return f"{self.done:,}/{self.total:,}", f"{percent}%", f"{rate:,.0f} rows/s", eta
+
+
+class TerminalProgress(_Meter):
+    """One line per table, redrawn in place."""
+
+    def __init__(self, out: OutputWrapper):
+        super().__init__()
+        self.out = out
+        self.drawn_at = 0.0
+
+    def start(self, table: str, total: int) -> None:
+        super().start(table, total)
+        self._draw()
+
+    def advance(self, table: str, done: int) -> None:
+        self.done = done
+        if time.monotonic() - self.drawn_at >= REDRAW_SECONDS:
+            self._draw()
+
+    def finish(self, table: str) -> None:
+        self._draw()
+        self.out.write("")
+
+    def _draw(self) -> None:
+        self.drawn_at = time.monotonic()
+        rows, percent, rate, eta = self.figures()
+        line = f"{self.table:<20} {rows:>23} {percent:>4}  {rate:>15}  ETA {eta}"
+        self.out.write(f"\r{line}\x1b[K", ending="")
+        self.out.flush()
+
+
+class LineProgress(_Meter):
+    """Plain lines for logs and pipes: one every 10 % of a table, and one when it is done."""
+
+    def __init__(self, out: OutputWrapper):
+        super().__init__()
+        self.out = out
+        self.next_percent = LINE_STEP_PERCENT
+
+    def start(self, table: str, total: int) -> None:
+        super().start(table, total)
+        self.next_percent = LINE_STEP_PERCENT
+        self.out.write(f"{table}: {total:,} rows")
+
+    def advance(self, table: str, done: int) -> None:
+        self.done = done
+        percent = 100 * done // self.total if self.total else 100
+        if percent >= self.next_percent and done < self.total:
+            rows, percent_shown, rate, eta = self.figures()
+            self.out.write(f"{table}: {rows} ({percent_shown}), {rate}, ETA {eta}")
+            self.next_percent = (percent // LINE_STEP_PERCENT + 1) * LINE_STEP_PERCENT
+
+    def finish(self, table: str) -> None:
+        elapsed = time.monotonic() - self.started
+        self.out.write(f"{table}: done, {self.done:,} rows in {_duration(elapsed)}")
+
+
+SUMMARY_COLUMNS = (
+    ("rows", "read"),
+    ("imported", "imported"),
+    ("duplicate", "duplicate"),
+    ("normalised", "normalised"),
+    ("null", "null"),
+    ("unparseable", "unparseable"),
+    ("not placed", "not_placed"),
+)
+
+
+def render_summary(report: ImportReport) -> str:
+    """The closing table, notes on what was done instead, and samples of rows not placed."""
+    verb = "Would import" if report.dry_run else "Imported"
+    lines = [f"{verb} {report.path} in {_duration(report.seconds)}:", ""]
+    header = f"{'table':<20}" + "".join(f"{title:>12}" for title, _ in SUMMARY_COLUMNS)
+    lines += [header, "-" * len(header)]
+    for table in report.tables.values():
+        cells = "".join(f"{getattr(table, attr):>12,}" for _, attr in SUMMARY_COLUMNS)
+        lines.append(f"{table.table:<20}{cells}")
+    lines.append("")
+    notes = [
+        f"{t.table} has no column(s) {', '.join(t.missing_columns)} (an older layout): "
+        "read as empty."
+        for t in report.tables.values()
+        if t.missing_columns
+    ]
+    counts = (
+        (
+            report.conversations_added,
+            "conversation(s) created for phone numbers known only from messages or profiles.",
+        ),
+        (
+            report.profiles_filled,
+            "existing profile(s) had blank fields filled from the legacy database.",
+        ),
+        (
+            report.blank_profiles_added,
+            "blank profile(s) added for conversations the legacy database had no profile for.",
+        ),
+        (
+            report.dated_by_fallback,
+            "message(s) without a usable timestamp, dated at their "
+            "conversation's start (else the import time).",
+        ),
+        (report.invalid_utf8_values, "text value(s) were not UTF-8: the bad bytes became U+FFFD."),
+    )
+    notes += [f"{count:,} {text}" for count, text in counts if count]
+    lines += [f"- {note}" for note in notes]
+    for title, attr in (
+        ("Rows not placed (sample)", "not_placed_sample"),
+        ("Values that could not be read (sample)", "unparseable_sample"),
+    ):
+        samples = [(t.table, s) for t in report.tables.values() for s in getattr(t, attr)]
+        if samples:
+            lines += ["", f"{title}:"]
+            lines += [f"  {table} {sample}" for table, sample in samples]
+    if report.dry_run:
+        lines += ["", "Dry run: nothing was written."]
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the legacy bot's SQLite database (conversations, client profiles, messages, "
+        "processed messages). Safe to re-run: rows already imported are skipped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The legacy bot's database file (whatsapp_bot.db).")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Read and normalise everything, report what would be imported, write nothing.",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=_positive_int,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"Rows read and written per transaction (default {DEFAULT_BATCH_SIZE:,}).",
+        )
+
+    def handle(self, *args, path: str, dry_run: bool, batch_size: int, **options):
+        progress = (
+            TerminalProgress(self.stderr) if self.stderr.isatty() else LineProgress(self.stderr)
+        )
+        try:
+            report = import_legacy_database(
+                path, batch_size=batch_size, dry_run=dry_run, progress=progress
+            )
+        except LegacyReadError as exc:
+            raise CommandError(
+                f"{exc} The rows imported before it stay; running the import again skips them."
+            ) from exc
+        except LegacyDatabaseError as exc:
+            raise CommandError(f"{exc} Nothing was imported.") from exc
+        self.stdout.write(render_summary(report))

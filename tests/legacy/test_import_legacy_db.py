@@ -1,0 +1,686 @@
+"""`manage.py import_legacy_db`: the legacy bot's history, profiles and ledger, exactly once."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from conversations.legacy.importer import import_legacy_database
+from conversations.models import (
+    Conversation,
+    Direction,
+    Message,
+    MessageStatus,
+    MessageType,
+    ReplyState,
+    Sender,
+)
+from conversations.services.agent import draft_created_at_token, parse_draft_token
+from profiles.models import ClientProfile, FieldSource, ProfileFieldSource
+from tests.factories import make_conversation, make_message
+from tests.legacy.conftest import ANA, BOB, CARLA, fill_with_quirks
+from webhooks.models import ProcessedMessage
+
+pytestmark = pytest.mark.django_db
+
+MARCH_1 = datetime(2024, 3, 1, 9, 15, 22, tzinfo=UTC)
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def imported_rows() -> dict[str, list[tuple]]:
+    """Everything the import writes, as a user of the admin would compare it."""
+    return {
+        "conversations": sorted(
+            Conversation.objects.values_list(
+                "wa_id",
+                "openai_conversation_id",
+                "created_at",
+                "last_message_at",
+                "last_inbound_at",
+            )
+        ),
+        "profiles": sorted(
+            ClientProfile.objects.values_list(
+                "conversation__wa_id",
+                "name",
+                "last_name",
+                "company",
+                "email",
+                "manual_mode",
+                "completion_status",
+                "what_is_missing",
+                "created_at",
+            )
+        ),
+        "sources": sorted(
+            ProfileFieldSource.objects.values_list(
+                "profile__conversation__wa_id", "field", "value", "source"
+            )
+        ),
+        "messages": sorted(
+            Message.objects.values_list(
+                "legacy_id",
+                "conversation__wa_id",
+                "direction",
+                "sender",
+                "type",
+                "text",
+                "wamid",
+                "status",
+                "timestamp",
+                "reply_state",
+            ),
+            key=lambda row: (row[0] is None, row[0] or 0, row[6] or ""),
+        ),
+        "processed": sorted(ProcessedMessage.objects.values_list("wamid", "processed_at")),
+    }
+
+
+def summary_row(output, table: str) -> list[int]:
+    """rows, imported, duplicate, normalised, null, unparseable, not placed of one table."""
+    line = next(line for line in output.stdout.splitlines() if line.startswith(f"{table} "))
+    return [int(cell.replace(",", "")) for cell in line.split()[1:]]
+
+
+def row_counts() -> tuple[int, ...]:
+    return tuple(
+        model.objects.count()
+        for model in (Conversation, ClientProfile, Message, ProcessedMessage, ProfileFieldSource)
+    )
+
+
+# What is imported
+
+
+def test_every_table_of_the_full_layout_is_imported(legacy_db, import_legacy_db):
+    db = fill_with_quirks(legacy_db())
+
+    import_legacy_db(db.path)
+
+    ana = Conversation.objects.get(wa_id=ANA)
+    assert ana.openai_conversation_id == "thread_ana"
+    assert list(ana.messages.order_by("timestamp").values_list("text", flat=True)) == [
+        "Hola, soy Ana 👋",
+        "¡Hola Ana! ¿Tu empresa?",
+        "Acme",
+        "Gracias",
+        "Te escribe un agente",
+    ]
+    profile = ana.profile
+    assert (profile.name, profile.last_name, profile.company, profile.email) == (
+        "Ana",
+        "López",
+        "Acme",
+        "ana@acme.example",
+    )
+    assert profile.manual_mode is True
+    assert sorted(ProcessedMessage.objects.values_list("wamid", flat=True)) == [
+        "wamid.ana.1",
+        "wamid.ana.2",
+        "wamid.bob.1",
+    ]
+    assert ProcessedMessage.objects.get(wamid="wamid.ana.2").processed_at == at(
+        2024, 3, 1, 9, 16, 1
+    )
+
+
+def test_an_older_layout_without_the_optional_columns_is_imported(legacy_db, import_legacy_db):
+    db = legacy_db(optional_columns=False)
+    db.conversation(ANA, created_at="2024-03-01 09:00:00")
+    db.profile(ANA, name="Ana", manual_mode=0)
+    db.message(ANA, "Hola", timestamp="2024-03-01 09:15:22")
+    db.message(ANA, "¿Cómo te llamas?", sender="bot", timestamp="2024-03-01 09:15:30")
+
+    output = import_legacy_db(db.path)
+
+    messages = Message.objects.order_by("timestamp")
+    assert [(m.type, m.wamid, m.text) for m in messages] == [
+        (MessageType.TEXT, None, "Hola"),
+        (MessageType.TEXT, None, "¿Cómo te llamas?"),
+    ]
+    assert ClientProfile.objects.get().name == "Ana"
+    assert "messages has no column(s) message_type, whatsapp_id (an older layout)" in output.stdout
+    assert "client_profiles has no column(s) ai_draft, ai_draft_created_at, notes" in output.stdout
+
+
+def test_each_timestamp_shape_is_stored_as_the_same_utc_instant(legacy_db, import_legacy_db):
+    db = legacy_db()
+    shapes = [
+        "2024-03-01 09:15:22",
+        "2024-03-01T09:15:22.000000",
+        "2024-03-01T11:15:22+02:00",
+        1709284522,
+        1709284522.0,
+        "1709284522",
+    ]
+    for shape in shapes:
+        db.message(ANA, f"sent as {shape!r}", timestamp=shape)
+
+    output = import_legacy_db(db.path)
+
+    assert set(Message.objects.values_list("timestamp", flat=True)) == {MARCH_1}
+    assert summary_row(output, "messages") == [6, 6, 0, 4, 0, 0, 0]  # offset and epochs
+
+
+def test_a_message_without_usable_timestamp_is_dated_at_its_conversation_start(
+    legacy_db, import_legacy_db
+):
+    db = legacy_db()
+    db.conversation(ANA, created_at="2024-02-29 08:00:00")
+    db.message(ANA, "no time", timestamp=None)
+    db.message(ANA, "empty time", timestamp="")
+    db.message(ANA, "garbled time", timestamp="32/13/2024 25:61")
+
+    output = import_legacy_db(db.path)
+
+    assert set(Message.objects.values_list("timestamp", flat=True)) == {at(2024, 2, 29, 8)}
+    assert "3 message(s) without a usable timestamp, dated at their conversation's start" in (
+        output.stdout
+    )
+    assert "messages id 3: timestamp '32/13/2024 25:61' unparseable" in output.stdout
+
+
+def test_two_spellings_of_one_phone_become_one_conversation(legacy_db, import_legacy_db):
+    db = legacy_db()
+    db.conversation("+52 1 55 1234 5678", conversation_id="thread_first", created_at=1709283600)
+    db.conversation("52-1-55-1234-5678", conversation_id="thread_second", created_at="2024-02-29")
+    db.message("+5215512345678", "one", timestamp="2024-03-01 09:00:00")
+    db.message("521 5512345678", "two", timestamp="2024-03-01 09:01:00")
+    db.profile("+52 15512345678", name="Ana")
+
+    import_legacy_db(db.path)
+
+    conversation = Conversation.objects.get()
+    assert conversation.wa_id == ANA
+    assert conversation.openai_conversation_id == "thread_first"  # the first row's thread
+    assert conversation.created_at == at(2024, 2, 29)  # the earliest of the two
+    assert conversation.messages.count() == 2
+    assert conversation.profile.name == "Ana"
+
+
+@pytest.mark.parametrize(
+    ("spelling", "manual_mode"),
+    [(1, True), (0, False), ("true", True), ("True", True), ("False", False), (None, False)],
+)
+def test_manual_mode_is_read_in_every_spelling(legacy_db, import_legacy_db, spelling, manual_mode):
+    db = legacy_db()
+    db.profile(ANA, manual_mode=spelling)
+
+    import_legacy_db(db.path)
+
+    assert ClientProfile.objects.get().manual_mode is manual_mode
+
+
+def test_an_invalid_email_is_kept_as_typed_but_the_profile_is_not_complete(
+    legacy_db, import_legacy_db
+):
+    db = legacy_db()
+    db.profile(ANA, name="Ana", last_name="López", company="Acme", email="ana at acme dot com")
+
+    import_legacy_db(db.path)
+
+    profile = ClientProfile.objects.get()
+    assert profile.email == "ana at acme dot com"
+    assert (profile.completion_status, profile.what_is_missing) == (False, "email")
+
+
+def test_completeness_is_recomputed_and_the_legacy_flags_ignored(legacy_db, import_legacy_db):
+    db = legacy_db()
+    db.profile(ANA, name="Ana", email="ana@acme.example", completion_status=1, what_is_missing="")
+    db.profile(
+        CARLA,
+        name="Carla",
+        last_name="Ruiz",
+        company="Hilos",
+        email="carla@hilos.example",
+        completion_status="false",
+        what_is_missing="name, last_name, company, email",
+    )
+
+    import_legacy_db(db.path)
+
+    ana = ClientProfile.objects.get(conversation__wa_id=ANA)
+    carla = ClientProfile.objects.get(conversation__wa_id=CARLA)
+    assert (ana.completion_status, ana.what_is_missing) == (False, "last_name, company")
+    assert (carla.completion_status, carla.what_is_missing) == (True, "")
+    assert carla.completed_at is not None
+
+
+def test_imported_profile_values_record_legacy_import_as_their_source(legacy_db, import_legacy_db):
+    db = legacy_db()
+    db.profile(ANA, name="Ana", company="Acme", last_name="", email=None)
+
+    import_legacy_db(db.path)
+
+    sources = ProfileFieldSource.objects.order_by("field")
+    assert [(s.field, s.value, s.source) for s in sources] == [
+        ("company", "Acme", FieldSource.IMPORT),
+        ("name", "Ana", FieldSource.IMPORT),
+    ]
+    assert sources[0].get_source_display() == "Legacy import"
+
+
+def test_each_sender_is_mapped_and_an_unknown_one_is_reported_not_imported(
+    legacy_db, import_legacy_db
+):
+    db = legacy_db()
+    db.message(ANA, "from the lead", sender="user")
+    db.message(ANA, "from the bot", sender="bot")
+    db.message(ANA, "from the bot, newer version", sender="assistant")
+    db.message(ANA, "from staff", sender="agent")
+    unknown = db.message(ANA, "from whom?", sender="supervisor")
+
+    output = import_legacy_db(db.path)
+
+    stored = {m.text: (m.direction, m.sender, m.status) for m in Message.objects.all()}
+    assert stored == {
+        "from the lead": (Direction.IN, Sender.USER, ""),
+        "from the bot": (Direction.OUT, Sender.BOT, MessageStatus.SENT),
+        "from the bot, newer version": (Direction.OUT, Sender.BOT, MessageStatus.SENT),
+        "from staff": (Direction.OUT, Sender.AGENT, MessageStatus.SENT),
+    }
+    assert f"messages id {unknown}: unknown sender 'supervisor'" in output.stdout
+
+
+def test_an_imported_draft_has_a_time_so_an_agent_can_approve_it(legacy_db, import_legacy_db):
+    db = legacy_db()
+    draft = "¡Hola Ana! ¿En qué empresa trabajas?"
+    db.profile(ANA, ai_draft=draft, updated_at="2024-03-01 09:20:00")
+
+    import_legacy_db(db.path)
+
+    profile = ClientProfile.objects.get()
+    assert profile.ai_draft == draft
+    assert profile.ai_draft_created_at == at(2024, 3, 1, 9, 20)
+    # The profile page's token for this draft is accepted when the agent approves it.
+    token = draft_created_at_token(profile)
+    assert parse_draft_token(token) == profile.ai_draft_created_at
+
+
+def test_imported_messages_are_not_answered_by_the_bot(legacy_db, import_legacy_db):
+    db = legacy_db()
+    db.message(ANA, "Hola, ¿me ayudas?")
+
+    import_legacy_db(db.path)
+
+    assert Message.objects.get().reply_state == ReplyState.NONE
+
+
+def test_a_message_or_conversation_without_profile_gets_a_blank_one(legacy_db, import_legacy_db):
+    db = legacy_db()
+    db.conversation(ANA, created_at="2024-03-01 09:00:00")
+    db.message(BOB, "Hello?", timestamp="2024-03-03 12:00:00")
+
+    output = import_legacy_db(db.path)
+
+    for wa_id in (ANA, BOB):
+        profile = ClientProfile.objects.get(conversation__wa_id=wa_id)
+        assert (profile.name, profile.what_is_missing) == ("", "name, last_name, company, email")
+    assert Conversation.objects.get(wa_id=BOB).created_at == at(2024, 3, 3, 12)
+    assert "1 conversation(s) created for phone numbers known only from messages" in output.stdout
+
+
+def test_a_profile_without_messages_is_imported(legacy_db, import_legacy_db):
+    db = legacy_db()
+    db.profile(CARLA, name="Carla", created_at="2024-03-02 10:00:00")
+
+    import_legacy_db(db.path)
+
+    carla = Conversation.objects.get(wa_id=CARLA)
+    assert carla.profile.name == "Carla"
+    assert carla.profile.created_at == at(2024, 3, 2, 10)
+    assert (carla.messages.count(), carla.last_message_at) == (0, None)
+
+
+def test_the_same_whatsapp_id_on_two_rows_is_imported_once(legacy_db, import_legacy_db):
+    db = legacy_db()
+    first = db.message(ANA, "Hola", whatsapp_id="wamid.retried")
+    db.message(ANA, "Hola", whatsapp_id="wamid.retried")
+
+    output = import_legacy_db(db.path)
+
+    assert list(Message.objects.values_list("legacy_id", "wamid")) == [(first, "wamid.retried")]
+    assert summary_row(output, "messages")[:3] == [2, 1, 1]
+
+
+def test_unicode_survives_byte_for_byte_and_long_texts_are_not_cut(legacy_db, import_legacy_db):
+    texts = [
+        "مرحبا، أريد معرفة الأسعار",
+        "Ça coûte combien ? Año, niño, Straße",
+        "e\u0301 (combining accent) 👩🏽‍💻🇲🇽 emoji",
+        "long " + "Ω" * 5000 + " end",
+    ]
+    db = legacy_db()
+    for text in texts:
+        db.message(ANA, text)
+    db.message(ANA, "NUL\x00 removed")
+    db.profile(ANA, name="عائشة", last_name="Nuñez")
+
+    import_legacy_db(db.path)
+
+    stored = list(Message.objects.order_by("legacy_id").values_list("text", flat=True))
+    assert [t.encode() for t in stored[:4]] == [t.encode() for t in texts]
+    assert len(stored[3]) == len(texts[3]) > 4096
+    assert stored[4] == "NUL removed"
+    profile = ClientProfile.objects.get()
+    assert (profile.name, profile.last_name) == ("عائشة", "Nuñez")
+
+
+def test_text_that_is_not_utf8_does_not_stop_the_import(legacy_db, import_legacy_db):
+    db = legacy_db()
+    db.execute(
+        "INSERT INTO messages (phone_number, message_text, sender) "
+        "VALUES (?, CAST(X'636166E9' AS TEXT), 'user')",  # 'café' in Latin-1
+        (ANA,),
+    )
+    db.message(ANA, "fine")
+
+    output = import_legacy_db(db.path)
+
+    assert sorted(Message.objects.values_list("text", flat=True)) == ["caf\ufffd", "fine"]
+    assert "1 text value(s) were not UTF-8" in output.stdout
+
+
+def test_processed_messages_keep_their_time_or_get_the_import_time(legacy_db, import_legacy_db):
+    db = legacy_db()
+    db.processed("wamid.a", processed_at="2024-03-01 09:15:22")
+    db.processed("wamid.b", processed_at=None)
+    before = datetime.now(UTC)
+
+    import_legacy_db(db.path)
+
+    assert ProcessedMessage.objects.get(wamid="wamid.a").processed_at == MARCH_1
+    assert ProcessedMessage.objects.get(wamid="wamid.b").processed_at >= before
+
+
+# Safe to repeat
+
+
+def test_running_the_import_twice_leaves_the_same_rows(legacy_db, import_legacy_db):
+    db = fill_with_quirks(legacy_db())
+    import_legacy_db(db.path)
+    once = imported_rows()
+
+    output = import_legacy_db(db.path)
+
+    assert imported_rows() == once
+    for table in ("conversations", "client_profiles", "messages", "processed_messages"):
+        rows, imported, duplicate, *_, not_placed = summary_row(output, table)
+        assert (imported, duplicate) == (0, rows - not_placed)
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+class CrashAfterBatches:
+    """A progress listener that kills the import after a few batches of one table."""
+
+    def __init__(self, table: str, batches: int):
+        self.table, self.batches = table, batches
+
+    def start(self, table, total):
+        pass
+
+    def advance(self, table, done):
+        if table == self.table:
+            self.batches -= 1
+            if self.batches == 0:
+                raise SimulatedCrash(f"killed while importing {table}")
+
+    def finish(self, table):
+        pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_after_a_crash_halfway_leaves_the_same_rows_as_one_clean_run(legacy_db):
+    db = fill_with_quirks(legacy_db())
+    with pytest.raises(SimulatedCrash):
+        import_legacy_database(db.path, batch_size=2, progress=CrashAfterBatches("messages", 2))
+    assert 0 < Message.objects.count() < 8
+
+    import_legacy_database(db.path, batch_size=3)
+    after_crash = imported_rows()
+    for model in (Conversation, ProcessedMessage):
+        model.objects.all().delete()
+    import_legacy_database(db.path)
+
+    assert imported_rows() == after_crash
+
+
+def test_a_message_that_arrived_by_webhook_is_not_doubled(legacy_db, import_legacy_db):
+    conversation = make_conversation(wa_id=ANA)
+    make_message(conversation, wamid="wamid.ana.1", text="Hola, soy Ana 👋")
+    ProcessedMessage.objects.create(wamid="wamid.ana.1")  # and the bot answered it
+    db = fill_with_quirks(legacy_db())
+
+    output = import_legacy_db(db.path)
+
+    assert Message.objects.filter(wamid="wamid.ana.1").count() == 1
+    assert Message.objects.get(wamid="wamid.ana.1").legacy_id is None  # the webhook's row
+    assert Conversation.objects.filter(wa_id=ANA).count() == 1
+    assert ProcessedMessage.objects.filter(wamid="wamid.ana.1").count() == 1
+    assert summary_row(output, "messages")[1:3] == [7, 2]  # both legacy copies skipped
+
+
+def test_a_profile_started_by_webhook_keeps_its_values_and_gets_its_blanks_filled(
+    legacy_db, import_legacy_db
+):
+    conversation = make_conversation(wa_id=ANA)
+    conversation.profile.name = "Ana María"
+    conversation.profile.save()
+    db = legacy_db()
+    db.profile(ANA, name="Ana", last_name="López", company="Acme", email="ana@acme.example")
+
+    output = import_legacy_db(db.path)
+
+    profile = ClientProfile.objects.get()
+    assert (profile.name, profile.last_name, profile.company) == ("Ana María", "López", "Acme")
+    assert (profile.completion_status, profile.what_is_missing) == (True, "")
+    filled = ProfileFieldSource.objects.filter(source=FieldSource.IMPORT)
+    assert sorted(filled.values_list("field", flat=True)) == ["company", "email", "last_name"]
+    assert "1 existing profile(s) had blank fields filled" in output.stdout
+
+
+def test_conversation_clocks_come_from_messages_and_never_move_backwards(
+    legacy_db, import_legacy_db
+):
+    since_switch = at(2026, 7, 1, 10)
+    make_conversation(wa_id=ANA, last_message_at=since_switch, last_inbound_at=since_switch)
+    db = legacy_db()
+    db.message(CARLA, "Hola", timestamp="2024-03-02 10:00:00")
+    db.message(CARLA, "¿Tu nombre?", sender="bot", timestamp="2024-03-02 10:00:05")
+    db.message(ANA, "Hola", timestamp="2024-03-01 09:00:00")
+
+    import_legacy_db(db.path)
+
+    carla = Conversation.objects.get(wa_id=CARLA)
+    assert (carla.last_inbound_at, carla.last_message_at) == (
+        at(2024, 3, 2, 10),
+        at(2024, 3, 2, 10, 0, 5),
+    )
+    ana = Conversation.objects.get(wa_id=ANA)
+    assert (ana.last_inbound_at, ana.last_message_at) == (since_switch, since_switch)
+
+
+# Safe to get wrong
+
+
+@pytest.mark.parametrize(
+    ("make_path", "error"),
+    [
+        (lambda tmp_path, legacy_db: tmp_path / "nowhere.db", "no such file"),
+        (
+            lambda tmp_path, legacy_db: _write(tmp_path / "export.csv", b"phone,text\n1,hi\n"),
+            "not an SQLite database",
+        ),
+        (lambda tmp_path, legacy_db: tmp_path, "not a file"),
+        (
+            lambda tmp_path, legacy_db: _drop(fill_with_quirks(legacy_db()), "processed_messages"),
+            "has no table 'processed_messages'",
+        ),
+        (
+            lambda tmp_path, legacy_db: _drop_column(legacy_db(), "messages", "sender"),
+            "table 'messages' lacks the column(s) sender",
+        ),
+    ],
+    ids=["missing", "not-sqlite", "directory", "missing-table", "missing-column"],
+)
+def test_a_file_that_cannot_be_imported_is_refused_and_nothing_is_written(
+    tmp_path, legacy_db, make_path, error
+):
+    path = make_path(tmp_path, legacy_db)
+
+    with pytest.raises(CommandError, match=re.escape(error)) as refused:
+        call_command("import_legacy_db", str(path), stdout=StringIO(), stderr=StringIO())
+
+    assert "Nothing was imported." in str(refused.value)
+    assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def _write(path, content: bytes):
+    path.write_bytes(content)
+    return path
+
+
+def _drop(db, table: str):
+    db.execute(f"DROP TABLE {table}")
+    return db.path
+
+
+def _drop_column(db, table: str, column: str):
+    db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    return db.path
+
+
+def test_a_file_corrupt_halfway_stops_with_a_clear_error_and_keeps_what_was_imported(
+    legacy_db,
+):
+    db = legacy_db()
+    db.conversation(ANA, conversation_id="thread_ana")
+    rows = [(ANA, f"message {n} " + "x" * 200, "user") for n in range(3000)]
+    db.add_many("messages", ("phone_number", "message_text", "sender"), rows)
+    db.corrupt_page(2 / 3)
+
+    with pytest.raises(CommandError, match="running the import again skips them") as stopped:
+        call_command(
+            "import_legacy_db",
+            str(db.path),
+            "--batch-size",
+            "500",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+
+    assert "reading messages after rowid" in str(stopped.value)
+    assert Conversation.objects.get().openai_conversation_id == "thread_ana"
+    assert 0 < Message.objects.count() < len(rows)
+
+
+def test_the_command_exits_non_zero_on_a_bad_path(tmp_path):
+    from django.core.management import ManagementUtility
+
+    utility = ManagementUtility(["manage.py", "import_legacy_db", str(tmp_path / "nowhere.db")])
+    with pytest.raises(SystemExit) as exited:
+        utility.execute()
+
+    assert exited.value.code != 0
+
+
+def test_a_dry_run_writes_nothing_and_reports_what_an_import_would_do(legacy_db, import_legacy_db):
+    make_message(make_conversation(wa_id=ANA), wamid="wamid.ana.2", text="Acme")
+    db = fill_with_quirks(legacy_db())
+
+    dry = import_legacy_database(db.path, dry_run=True)
+    output = import_legacy_db(db.path, "--dry-run")
+    assert row_counts() == (1, 1, 1, 0, 0)
+    real = import_legacy_database(db.path)
+
+    assert "Would import" in output.stdout
+    assert "Dry run: nothing was written." in output.stdout
+    for table in real.tables:
+        assert dataclasses.asdict(dry.tables[table]) == dataclasses.asdict(real.tables[table])
+    for count in ("conversations_added", "profiles_filled", "dated_by_fallback"):
+        assert getattr(dry, count) == getattr(real, count), count
+
+
+# Friendly
+
+
+def test_the_summary_counts_each_table_and_samples_rows_it_could_not_place(
+    legacy_db, import_legacy_db
+):
+    db = fill_with_quirks(legacy_db())
+
+    output = import_legacy_db(db.path)
+
+    header = next(line for line in output.stdout.splitlines() if line.startswith("table "))
+    assert header.split() == [
+        "table",
+        "rows",
+        "imported",
+        "duplicate",
+        "normalised",
+        "null",
+        "unparseable",
+        "not",
+        "placed",
+    ]
+    # rows, imported, duplicate, normalised, null, unparseable, not placed
+    assert summary_row(output, "conversations") == [3, 2, 1, 3, 0, 0, 0]
+    assert summary_row(output, "client_profiles") == [2, 2, 0, 1, 1, 0, 0]
+    assert summary_row(output, "messages") == [10, 8, 1, 4, 1, 1, 1]
+    assert summary_row(output, "processed_messages") == [3, 3, 0, 1, 0, 0, 0]
+    assert "Rows not placed (sample):" in output.stdout
+    assert "messages id 9: unknown sender 'system'" in output.stdout
+    assert "messages id 10: timestamp 'next tuesday' unparseable" in output.stdout
+
+
+def test_progress_is_printed_as_plain_lines_when_not_on_a_terminal(legacy_db, import_legacy_db):
+    db = legacy_db()
+    for n in range(10):
+        db.message(ANA, f"message {n}")
+
+    output = import_legacy_db(db.path, "--batch-size", "3")
+
+    lines = output.stderr.splitlines()
+    steps = [line.split(",")[0] for line in lines if line.startswith("messages: ") and "%" in line]
+    assert "\r" not in output.stderr
+    assert "messages: 10 rows" in lines
+    assert steps == ["messages: 3/10 (30%)", "messages: 6/10 (60%)", "messages: 9/10 (90%)"]
+    assert any(line.startswith("messages: done, 10 rows in") for line in lines)
+    assert "rows/s, ETA" in output.stderr
+
+
+class Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_redraws_one_line_per_table_on_a_terminal(legacy_db):
+    db = legacy_db()
+    for n in range(5):
+        db.message(ANA, f"message {n}")
+    terminal = Terminal()
+
+    call_command("import_legacy_db", str(db.path), stdout=StringIO(), stderr=terminal)
+
+    lines = terminal.getvalue().split("\n")
+    messages = next(line for line in lines if "\rmessages" in line)
+    assert messages.rsplit("\r", 1)[-1].split()[:3] == ["messages", "5/5", "100%"]
+    assert "rows/s" in messages and "ETA" in messages
+
+
+def test_a_batch_size_below_one_is_refused(legacy_db):
+    db = legacy_db()
+
+    with pytest.raises(CommandError, match="batch-size"):
+        call_command("import_legacy_db", str(db.path), "--batch-size", "0")
