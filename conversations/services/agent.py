@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import (
@@ -26,8 +26,8 @@ from conversations.models import (
 from conversations.services import live
 from conversations.services.log import log_action
 from conversations.services.outbound import CannotSend, check_can_send, queue_text
+from conversations.services.reply_queue import claim_reply
 from profiles.models import ClientProfile
-from webhooks.models import ProcessedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +89,7 @@ def _mark_waiting_messages_answered(conversation_id: int) -> None:
         Message.objects.filter(conversation_id=conversation_id, reply_state=ReplyState.PENDING)
     )
     for message in waiting:
-        try:
-            with transaction.atomic():
-                ProcessedMessage.objects.create(wamid=message.wamid)
-        except IntegrityError:
-            pass
+        claim_reply(message)
     Message.objects.filter(pk__in=[m.pk for m in waiting]).update(reply_state=ReplyState.BY_AGENT)
 
 

@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from conversations.brain import (
@@ -39,10 +39,10 @@ from conversations.selectors import messages_awaiting_reply, recent_history
 from conversations.services import live
 from conversations.services.log import log_action
 from conversations.services.outbound import queue_text
+from conversations.services.reply_queue import claim_reply
 from profiles.completeness import PROFILE_FIELDS
 from profiles.models import ClientProfile
 from profiles.services import apply_bot_updates
-from webhooks.models import ProcessedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -101,10 +101,7 @@ def _claim(messages: list[Message]) -> list[Message]:
     """Record each message in the ledger; the unique wamid refuses anything claimed before."""
     claimed = []
     for message in messages:
-        try:
-            with transaction.atomic():
-                ProcessedMessage.objects.create(wamid=message.wamid)
-        except IntegrityError:
+        if not claim_reply(message):
             logger.info("Inbound message already answered", extra={"message_id": message.pk})
             Message.objects.filter(pk=message.pk, reply_state=ReplyState.PENDING).update(
                 reply_state=ReplyState.ANSWERED

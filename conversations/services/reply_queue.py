@@ -7,8 +7,10 @@ these, while the pipeline needs `inbound`'s helpers in turn.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
-from conversations.models import MessageType, Sender
+from conversations.models import Message, MessageType, Sender
+from webhooks.models import ProcessedMessage
 
 # Inbound types that carry words the bot can answer (captions, button and list titles too).
 ANSWERABLE_TYPES = frozenset(
@@ -31,6 +33,19 @@ def needs_reply(*, sender: str, type: str, text: str) -> bool:
         and type in ANSWERABLE_TYPES
         and bool(text.strip())
     )
+
+
+def claim_reply(message: Message) -> bool:
+    """Record in the ledger that `message` is answered; False if it already was.
+
+    The unique wamid decides, so the bot and an agent (or two workers) never both answer.
+    """
+    try:
+        with transaction.atomic():
+            ProcessedMessage.objects.create(wamid=message.wamid)
+    except IntegrityError:
+        return False
+    return True
 
 
 def schedule_answer(conversation_id: int) -> None:
