@@ -155,6 +155,20 @@ def today_counters() -> TodayCounters:
     )
 
 
+def unanswered_count(conversation: Conversation) -> int:
+    """The user's messages since the business last wrote: what the dashboard's rows show."""
+    last_out = (
+        Message.objects.filter(conversation=conversation, direction=Direction.OUT)
+        .order_by("-timestamp", "-id")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    waiting = Message.objects.filter(
+        conversation=conversation, direction=Direction.IN, sender=Sender.USER
+    )
+    return (waiting.filter(timestamp__gt=last_out) if last_out else waiting).count()
+
+
 def active_conversations(*, limit: int = 50) -> list[Conversation]:
     """Conversations with activity in the last 24 hours, newest first, in one query.
 

@@ -24,12 +24,12 @@ from django.utils.text import Truncator
 
 from conversations.models import (
     Conversation,
-    Direction,
     HandoffState,
     LiveEvent,
     Message,
     MessageStatus,
 )
+from conversations.selectors import unanswered_count
 
 logger = logging.getLogger(__name__)
 
@@ -94,21 +94,12 @@ def events_after(event_id: int, *, limit: int = 500) -> list[dict]:
 def conversation_summary(conversation: Conversation) -> dict:
     """What a dashboard row shows for a conversation, as plain JSON."""
     profile_id = getattr(getattr(conversation, "profile", None), "pk", None)
-    last_out = (
-        Message.objects.filter(conversation=conversation, direction=Direction.OUT)
-        .order_by("-timestamp", "-id")
-        .values_list("timestamp", flat=True)
-        .first()
-    )
-    unanswered = Message.objects.filter(conversation=conversation, direction=Direction.IN)
-    if last_out is not None:
-        unanswered = unanswered.filter(timestamp__gt=last_out)
     return {
         "id": conversation.pk,
         "label": str(conversation),
         "handoff_state": conversation.handoff_state,
         "handoff_label": HandoffState(conversation.handoff_state).label,
-        "unanswered": unanswered.count(),
+        "unanswered": unanswered_count(conversation),
         "url": reverse("admin:profiles_clientprofile_change", args=[profile_id])
         if profile_id
         else reverse("admin:conversations_conversation_change", args=[conversation.pk]),
