@@ -45,6 +45,27 @@ def recreate_database(database_url: str, env: dict[str, str]) -> None:
         raise SystemExit(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
 
 
+def start_daphne(port: int, env: dict[str, str], output) -> subprocess.Popen:
+    """The web server as production runs it (proxy headers on), on 127.0.0.1:`port`."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "--proxy-headers",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "botproject.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=output,
+    )
+
+
 def wait_for(port: int, timeout: float = 30) -> None:
     """Until the server on `port` answers its health check."""
     deadline = time.monotonic() + timeout

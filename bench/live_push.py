@@ -65,7 +65,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, percentile, recreate_database, stop, wait_for  # noqa: E402
+from bench._common import free_port, percentile, recreate_database, start_daphne, stop, wait_for  # noqa: E402
 from tests.samples import signed_headers, text_webhook  # noqa: E402
 
 APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
@@ -76,8 +76,6 @@ WEBHOOK_PATH = "/webhooks/whatsapp/"
 EVENT_TASK = "webhooks.tasks.process_webhook_event_task"
 STAFF_USER = "bench_live"
 MANAGE = [sys.executable, "manage.py"]
-DAPHNE = [sys.executable, "-m", "daphne"]
-ASGI_APP = "botproject.asgi:application"
 # What Render's proxy adds to every request (TLS ends there); daphne runs --proxy-headers.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
 PROXY_LINES = "".join(f"{name}: {value}\r\n" for name, value in PROXY_HEADERS.items())
@@ -460,13 +458,7 @@ def run_config(name: str, env: dict[str, str], args, password: str, log, poll: s
     server = worker = None
     redis_url = env.get("REDIS_URL")
     try:
-        server = subprocess.Popen(
-            [*DAPHNE, "-b", "127.0.0.1", "-p", str(port), "--proxy-headers", ASGI_APP],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
+        server = start_daphne(port, env, log)
         interval = ["--interval", str(args.interval)]
         worker_env = {**env, "DB_POOL_MAX_SIZE": "4"}  # production: web 8, worker 4
         worker = subprocess.Popen(

@@ -69,7 +69,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, percentile, recreate_database, stop, wait_for  # noqa: E402
+from bench._common import free_port, percentile, recreate_database, start_daphne, stop, wait_for  # noqa: E402
 from tests.samples import signed_headers, text_webhook  # noqa: E402
 
 APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
@@ -417,23 +417,8 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="reply_pipeline_bench_")
     log = open(Path(workdir) / "servers.log", "w")  # noqa: SIM115 - open for the whole run
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "--proxy-headers",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "botproject.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,  # the web process never reads BOT_ENABLED: only the worker's tasks do
-        stdout=log,
-        stderr=log,
-    )
+    # The web process never reads BOT_ENABLED: only the worker's tasks do.
+    server = start_daphne(port, env, log)
     load_before = os.getloadavg()[0]
     common = {"port": port, "clients": args.clients, "log": log, "database_url": args.database_url}
     try:

@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, percentile, recreate_database, wait_for  # noqa: E402
+from bench._common import free_port, percentile, recreate_database, start_daphne, wait_for  # noqa: E402
 from tests.samples import sample_bytes, sample_names  # noqa: E402
 from webhooks.signature import compute_signature  # noqa: E402
 
@@ -311,23 +311,7 @@ def main() -> None:
     bodies, wamids = build_bodies(args.requests, args.duplicates, "bench")
     warm_bodies, warm_wamids = build_bodies(args.warmup, args.duplicates, "warm")
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "--proxy-headers",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "botproject.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_daphne(port, env, subprocess.DEVNULL)
     database = args.database_url.rsplit("/", 1)[1].split("?", 1)[0]
     bare = Endpoint("bare 200 view", BARE_PATH)
     ingest = Endpoint("webhook ingest", WEBHOOK_PATH)
