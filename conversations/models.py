@@ -132,16 +132,15 @@ class ReplyState(models.TextChoices):
 
 
 class Message(models.Model):
+    # Indexed by message_thread_idx, which starts with it: a second index would only slow writes.
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
     direction = models.CharField(max_length=3, choices=Direction)
     sender = models.CharField(max_length=10, choices=Sender)
     type = models.CharField(max_length=32, choices=MessageType, default=MessageType.TEXT)
     text = models.TextField(blank=True, help_text="Text or caption; never truncated.")
-    wamid = models.CharField(
-        "WhatsApp message id", max_length=255, null=True, blank=True, unique=True
-    )
+    wamid = models.CharField("WhatsApp message id", max_length=255, null=True, blank=True)
     status = models.CharField(
         max_length=10,
         choices=MessageStatus,
@@ -176,7 +175,6 @@ class Message(models.Model):
     idempotency_key = models.UUIDField(
         null=True,
         blank=True,
-        unique=True,
         editable=False,
         help_text="Sent to Meta as biz_opaque_callback_data: a status echoing it identifies "
         "this message even when the send call timed out after Meta accepted it.",
@@ -189,12 +187,12 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # see message_sent_by_idx
         help_text="The agent who wrote or approved it.",
     )
     legacy_id = models.BigIntegerField(
         null=True,
         blank=True,
-        unique=True,
         editable=False,
         help_text="The row id in the legacy Flask bot's database, so a re-import adds nothing.",
     )
@@ -206,6 +204,10 @@ class Message(models.Model):
             # A thread, newest first: the profile page and the dashboard read it this way.
             models.Index(fields=["conversation", "-timestamp", "-id"], name="message_thread_idx"),
             models.Index(fields=["-timestamp"], name="message_timestamp_idx"),
+            # For SET NULL when a user is deleted; most messages have no agent, so no entry.
+            models.Index(
+                fields=["sent_by"], condition=Q(sent_by__isnull=False), name="message_sent_by_idx"
+            ),
             # The bot's queue: inbound messages still waiting for a reply.
             models.Index(
                 fields=["conversation", "timestamp"],
@@ -213,7 +215,23 @@ class Message(models.Model):
                 name="message_awaiting_reply_idx",
             ),
         ]
+        # Unique keys as partial constraints: rows without the key (a draft has no wamid, a
+        # webhook message no legacy id) add no index entry, and a CharField's unique=True
+        # would add a second, pattern-ops index on PostgreSQL that no query uses.
         constraints = [
+            models.UniqueConstraint(
+                fields=["wamid"], condition=Q(wamid__isnull=False), name="message_wamid_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="message_idempotency_key_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["legacy_id"],
+                condition=Q(legacy_id__isnull=False),
+                name="message_legacy_id_unique",
+            ),
             models.CheckConstraint(condition=~Q(wamid=""), name="message_wamid_not_empty"),
             models.CheckConstraint(
                 condition=Q(direction="out") | Q(status=""),

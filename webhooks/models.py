@@ -41,11 +41,16 @@ class WebhookEvent(models.Model):
 class ProcessedMessage(models.Model):
     """The ledger that an inbound wamid has been answered: the database refuses a second claim."""
 
-    wamid = models.CharField("WhatsApp message id", max_length=255, unique=True)
+    wamid = models.CharField("WhatsApp message id", max_length=255)
     processed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-processed_at"]
+        # A constraint rather than unique=True, which on PostgreSQL adds a pattern-ops index
+        # that no query uses to a table written once per answered message.
+        constraints = [
+            models.UniqueConstraint(fields=["wamid"], name="processed_message_wamid_unique")
+        ]
 
     def __str__(self) -> str:
         return self.wamid
