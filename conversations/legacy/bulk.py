@@ -6,21 +6,27 @@ constraint still fails loudly, unlike SQLite's `INSERT OR IGNORE` behind bulk_cr
 Rows are written as given, so the legacy `created_at` of a conversation survives where
 bulk_create would stamp `auto_now_add` fields with the import time.
 
-Everywhere: multi-row `INSERT ... VALUES`. On PostgreSQL, for speed: `COPY` into a
-temporary staging table, then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`.
+Everywhere: multi-row `INSERT ... VALUES`. On PostgreSQL, for speed, one of two paths:
+
+- direct: drop the batch's own repeats of a unique key and `COPY` the rest straight into
+  the table. If one of them is already there, the COPY fails on the constraint, its
+  savepoint is rolled back and the batch takes the staged path;
+- staged: `COPY` into a temporary staging table, then one
+  `INSERT ... SELECT ... ON CONFLICT DO NOTHING`, which also serves `RETURNING`.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from operator import itemgetter
 
-from django.db import connection, transaction
-from django.db.models import Model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model, Q, UniqueConstraint
 
 # Field types whose Python values both backends take as they are, skipping get_db_prep_save.
 _PASSTHROUGH_TYPES = frozenset(
@@ -75,17 +81,55 @@ class TableShape:
         self.table = model._meta.db_table
         self.given_columns = tuple(f.column for f in given_fields)
         self.constant_columns = tuple(f.column for f in others)
-        self.constants = tuple(self._default(f, now) for f in others)
+        defaults = [self._default(f, now) for f in others]
+        self.constants = tuple(
+            f.get_db_prep_save(value, connection) for f, value in zip(others, defaults, strict=True)
+        )
+        # The same values as COPY takes them, made as given values are: JSON as text,
+        # dumped once rather than once a row.
+        self.copy_constants = tuple(
+            value if (prepare := _preparer(f)) is None else prepare(value)
+            for f, value in zip(others, defaults, strict=True)
+        )
         preparers = [_preparer(f) for f in given_fields]
         self._preparers = tuple((i, p) for i, p in enumerate(preparers) if p is not None)
+        self.unique_keys = self._unique_keys(model, given_fields, others)
+        # Whether the last batch met keys already in the table (see _copy_new_rows).
+        self.meets_existing_keys = False
+
+    def _unique_keys(self, model, given_fields, others) -> tuple[str, ...] | None:
+        """The given columns each holding a unique key, or None when a row could conflict
+        in a way one lookup per column cannot tell (a key over several columns, a partial
+        constraint with another condition, a unique column written with a constant)."""
+        keys = []
+        constant_nulls = {f.name for f in others if self.constants[others.index(f)] is None}
+        unique_sets = [
+            (f.name,) for f in model._meta.concrete_fields if f.unique and not f.primary_key
+        ]
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, UniqueConstraint):
+                continue
+            if constraint.expressions or len(constraint.fields) != 1:
+                return None
+            (name,) = constraint.fields
+            if constraint.condition is not None and constraint.condition != Q(
+                **{f"{name}__isnull": False}
+            ):
+                return None  # NULLs never conflict; any other condition cannot be checked here
+            unique_sets.append((name,))
+        given = {f.name: f.column for f in given_fields}
+        for (name,) in unique_sets:
+            if name in given:
+                keys.append(given[name])
+            elif name not in constant_nulls:
+                return None
+        return tuple(keys)
 
     @staticmethod
     def _default(model_field, now: datetime) -> object:
         if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
-            value = now
-        else:
-            value = model_field.get_default()
-        return model_field.get_db_prep_save(value, connection)
+            return now
+        return model_field.get_default()
 
     def row(self, *values: object) -> tuple:
         """One row: the values of the `given` fields, in that order, made database values."""
@@ -115,6 +159,8 @@ def insert_new_rows(
     if not rows:
         return InsertResult(0)
     if connection.vendor == "postgresql":
+        if not returning and shape.unique_keys is not None:
+            return _copy_new_rows(shape, rows, order_by=order_by)
         return _copy_then_insert(shape, rows, order_by=order_by, returning=returning)
     return _insert_values(shape, rows, order_by=order_by, returning=returning)
 
@@ -151,6 +197,85 @@ def _insert_values(
             else:
                 inserted += cursor.rowcount
     return InsertResult(inserted, returned)
+
+
+def _copy_new_rows(
+    shape: TableShape, rows: Sequence[tuple], *, order_by: Sequence[str]
+) -> InsertResult:
+    """PostgreSQL: COPY straight into the table while its keys are new; else staged.
+
+    A first import meets no key the table already has, and pays for no staging table and
+    no second insert. When the COPY meets one (a re-run, a resumed import, a message a
+    webhook stored), the batch's savepoint is rolled back and it goes through the staged
+    path, as do the batches after it for as long as they keep meeting existing keys.
+    """
+    if order_by:
+        rows = sorted(rows, key=itemgetter(*(shape.position(c) for c in order_by)))
+    new_in_batch = _first_of_each_key(shape, rows)
+    repeats = len(rows) - len(new_in_batch)
+    if not shape.meets_existing_keys:
+        try:
+            with transaction.atomic():
+                result = _copy_into_table(shape, new_in_batch)
+        except IntegrityError:
+            shape.meets_existing_keys = True
+        else:
+            return result
+    result = _copy_then_insert(shape, new_in_batch, order_by=(), returning=())
+    shape.meets_existing_keys = result.inserted < len(new_in_batch)
+    return InsertResult(result.inserted) if repeats else result
+
+
+def _first_of_each_key(shape: TableShape, rows: Sequence[tuple]) -> list[tuple]:
+    """The rows in order, less any whose unique key an earlier kept row holds: what
+    `INSERT ... ON CONFLICT DO NOTHING` of the rows in this order would keep.
+
+    Only keys that occur twice in the batch can block a row, and they are rare: the rows
+    holding one are walked in order; every other row is kept as it is.
+    """
+    columns = [itemgetter(shape.position(column)) for column in shape.unique_keys]
+    repeated = []
+    for key_of in columns:
+        counts = Counter(map(key_of, rows))
+        repeated.append({key for key, n in counts.items() if n > 1 and key is not None})
+    suspects = sorted(
+        {
+            i
+            for key_of, keys in zip(columns, repeated, strict=True)
+            if keys
+            for i, key in enumerate(map(key_of, rows))
+            if key in keys
+        }
+    )
+    if not suspects:
+        return list(rows)
+    taken: list[set] = [set() for _ in columns]
+    dropped = set()
+    for i in suspects:
+        keys = [key_of(rows[i]) for key_of in columns]
+        if any(key in seen for key, seen in zip(keys, taken, strict=True)):
+            dropped.add(i)
+            continue
+        for key, seen, repeats in zip(keys, taken, repeated, strict=True):
+            if key in repeats:
+                seen.add(key)
+    return [row for i, row in enumerate(rows) if i not in dropped]
+
+
+def _copy_into_table(shape: TableShape, rows: Sequence[tuple]) -> InsertResult:
+    """PostgreSQL: COPY the rows straight into the table; fails whole on any unique key
+    the table already holds."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in shape.given_columns + shape.constant_columns)
+    constants = shape.copy_constants
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.copy(f"COPY {quote(shape.table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row + constants)
+    return InsertResult(len(rows))
 
 
 def _copy_then_insert(
