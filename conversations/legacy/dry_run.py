@@ -7,6 +7,8 @@ more than once), so the counts match those of a real import of the same file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from conversations.legacy.reader import LegacyDatabase
@@ -65,6 +67,10 @@ class DryRunWriter:
         new = len(unknown) - len(existing)
         self._profiles.update(merged)
         return BatchResult(new, len(batch) - new)
+
+    @contextmanager
+    def loading_messages(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
+        yield
 
     def messages(self, batch: list[LegacyMessage]) -> BatchResult:
         wa_ids = list(dict.fromkeys(m.wa_id for m in batch))

@@ -26,7 +26,7 @@ from typing import TypeVar
 from django.utils import timezone
 
 from conversations.legacy.dry_run import DryRunWriter
-from conversations.legacy.reader import LegacyDatabase
+from conversations.legacy.reader import LegacyDatabase, LegacyReadError
 from conversations.legacy.report import ImportReport, NoProgress, Progress, TableReport
 from conversations.legacy.rows import (
     CLIENT_PROFILES,
@@ -54,13 +54,17 @@ def import_legacy_database(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     dry_run: bool = False,
+    online: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import (or, with dry_run, only read, normalise and count) a legacy bot database.
 
     Raises LegacyDatabaseError before writing anything when the file is missing, is not
     SQLite, or lacks a table or a required column; LegacyReadError when the file turns out
-    unreadable halfway (what was imported stays, and a re-run skips it).
+    unreadable halfway (what was committed stays, and a re-run skips it).
+
+    `online` keeps the messages table writable during the import: each batch commits on its
+    own into the live indexes, never the faster bulk load (DatabaseWriter.loading_messages).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -85,7 +89,17 @@ def import_legacy_database(
         run = _TableImport(legacy, report, batch_size, progress)
         run.table(CONVERSATIONS, parse_conversation, writer.conversations, _row_and_phone)
         run.table(CLIENT_PROFILES, parse_profile, writer.profiles, _row_and_phone)
-        run.table(MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}")
+        total = legacy.count(MESSAGES)
+        try:
+            with writer.loading_messages(total, progress, online=online):
+                run.table(MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}")
+        except LegacyReadError as error:
+            if report.messages_in_bulk:
+                raise LegacyReadError(
+                    f"{error} The messages were being loaded in one transaction: none of them "
+                    "were kept."
+                ) from error
+            raise
         run.table(
             PROCESSED_MESSAGES, parse_processed_message, writer.processed, lambda p: f"row {p.row}"
         )

@@ -9,13 +9,20 @@ imported messages, never moved backwards.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from conversations.legacy.bulk import TableShape, commit_lazily, insert_new_rows, make_durable
+from conversations.legacy.bulk import (
+    TableShape,
+    commit_lazily,
+    indexes_built_after,
+    insert_new_rows,
+    make_durable,
+)
 from conversations.legacy.clocks import settle_conversation_clocks
 from conversations.legacy.report import ImportReport, Progress
 from conversations.legacy.rows import (
@@ -309,6 +316,27 @@ class DatabaseWriter:
         return BatchResult(result.inserted, len(batch) - result.inserted)
 
     # messages
+
+    @contextmanager
+    def loading_messages(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
+        """Around the messages table: on PostgreSQL, unless `online`, a first import of a
+        history larger than what is stored is one transaction that builds the table's
+        indexes at the end (bulk.indexes_built_after), about three times faster; the table
+        is locked meanwhile and a failure keeps none of the messages. Otherwise each batch
+        commits on its own into the live indexes."""
+        self.report.messages_in_bulk = (
+            not online
+            and connection.vendor == "postgresql"
+            and total > 0
+            and Message.objects.count() < total
+        )
+        if not self.report.messages_in_bulk:
+            yield
+            return
+        with transaction.atomic():
+            commit_lazily()
+            with indexes_built_after(Message, progress, "message indexes"):
+                yield
 
     def messages(self, batch: list[LegacyMessage]) -> BatchResult:
         started: dict[str, datetime | None] = {}

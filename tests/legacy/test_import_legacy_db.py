@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
 
 from conversations.legacy.importer import import_legacy_database
 from conversations.models import (
@@ -24,6 +27,7 @@ from conversations.services.agent import draft_created_at_token, parse_draft_tok
 from profiles.models import ClientProfile, FieldSource, ProfileFieldSource
 from tests.factories import make_conversation, make_message
 from tests.legacy.conftest import ANA, BOB, CARLA, fill_with_quirks
+from tests.samples import TEST_APP_SECRET, signed_headers, text_webhook
 from webhooks.models import ProcessedMessage
 
 pytestmark = pytest.mark.django_db
@@ -444,8 +448,10 @@ class CrashAfterBatches:
 def test_a_run_after_a_crash_halfway_leaves_the_same_rows_as_one_clean_run(legacy_db):
     db = fill_with_quirks(legacy_db())
     with pytest.raises(SimulatedCrash):
-        import_legacy_database(db.path, batch_size=2, progress=CrashAfterBatches("messages", 2))
-    assert 0 < Message.objects.count() < 8
+        import_legacy_database(
+            db.path, batch_size=2, online=True, progress=CrashAfterBatches("messages", 2)
+        )
+    assert 0 < Message.objects.count() < 8  # online: each batch committed on its own
 
     import_legacy_database(db.path, batch_size=3)
     after_crash = imported_rows()
@@ -509,6 +515,191 @@ def test_conversation_clocks_come_from_messages_and_never_move_backwards(
     )
     ana = Conversation.objects.get(wa_id=ANA)
     assert (ana.last_inbound_at, ana.last_message_at) == (since_switch, since_switch)
+
+
+# The bulk load (PostgreSQL): one transaction, the messages' indexes built at the end
+
+
+def message_schema() -> list[tuple]:
+    """conversations_message's indexes (name, columns, unique, partial) and constraints."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'index', index.relname, pg_get_indexdef(index.oid, 0, true) "
+            "   || ' ' || array_to_string(pg_index.indkey, ','), pg_index.indisunique, "
+            "   pg_index.indpred IS NOT NULL "
+            "FROM pg_index JOIN pg_class AS index ON index.oid = pg_index.indexrelid "
+            "WHERE pg_index.indrelid = %s::regclass "
+            "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid), null, null "
+            "FROM pg_constraint WHERE conrelid = %s::regclass ORDER BY 1, 2",
+            [Message._meta.db_table] * 2,
+        )
+        return [
+            (kind, name, definition.split(" WHERE ")[0], unique, partial)
+            for kind, name, definition, unique, partial in cursor.fetchall()
+        ]
+
+
+def uses_the_reply_queue_index() -> bool:
+    """Whether the bot's queue query can still use its partial index (predicate intact)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan TO off")
+    plan = (
+        Message.objects.filter(
+            conversation_id=1, reply_state__in=[ReplyState.PENDING, ReplyState.FAILED]
+        )
+        .order_by("timestamp")
+        .explain()
+    )
+    return "message_awaiting_reply_idx" in plan
+
+
+@pytest.mark.postgres
+def test_a_first_import_loads_messages_in_bulk_and_leaves_the_schema_as_it_was(
+    legacy_db, import_legacy_db
+):
+    schema = message_schema()
+    db = fill_with_quirks(legacy_db())
+
+    output = import_legacy_db(db.path)
+
+    assert "Messages were loaded in one transaction" in output.stdout
+    assert "message indexes: done, 6 rows" in output.stderr  # 4 indexes, 2 foreign keys
+    assert message_schema() == schema
+    assert uses_the_reply_queue_index()
+    assert Message.objects.filter(conversation__wa_id=BOB).count() == 3
+
+
+@pytest.mark.postgres
+def test_online_and_bulk_imports_leave_the_same_rows(legacy_db, import_legacy_db):
+    db = fill_with_quirks(legacy_db())
+    output = import_legacy_db(db.path, "--online")
+    assert "Messages were loaded in one transaction" not in output.stdout
+    online = imported_rows()
+    for model in (Conversation, ProcessedMessage):
+        model.objects.all().delete()
+
+    output = import_legacy_db(db.path)
+
+    assert "Messages were loaded in one transaction" in output.stdout
+    assert imported_rows() == online
+
+
+@pytest.mark.postgres
+def test_an_install_holding_more_messages_than_the_file_is_written_online(
+    legacy_db, import_legacy_db
+):
+    conversation = make_conversation(wa_id="5215599999999")
+    for n in range(20):
+        make_message(conversation, wamid=f"wamid.live.{n}")
+    db = fill_with_quirks(legacy_db())
+
+    output = import_legacy_db(db.path)
+
+    assert "Messages were loaded in one transaction" not in output.stdout
+    assert "message indexes" not in output.stderr
+    assert summary_row(output, "messages")[1] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_during_a_bulk_load_keeps_no_message_and_every_index(legacy_db):
+    schema = message_schema()
+    db = fill_with_quirks(legacy_db())
+    with pytest.raises(SimulatedCrash):
+        import_legacy_database(db.path, batch_size=2, progress=CrashAfterBatches("messages", 2))
+
+    assert Message.objects.count() == 0
+    assert message_schema() == schema
+    assert Conversation.objects.filter(wa_id=ANA).exists()  # tables before it stay
+    import_legacy_database(db.path, batch_size=3)
+    after_crash = imported_rows()
+    for model in (Conversation, ProcessedMessage):
+        model.objects.all().delete()
+    import_legacy_database(db.path)
+    assert imported_rows() == after_crash
+
+
+class PostWebhookMidway:
+    """A progress listener that, while messages are being loaded, has Meta deliver a
+    webhook from another connection, as a live install would get one."""
+
+    def __init__(self):
+        self.status: int | None = None
+        self.message = None
+
+    def start(self, table, total):
+        pass
+
+    def advance(self, table, done):
+        if table != "messages" or self.status is not None:
+            return
+        body, self.message = text_webhook("Hola, ¿siguen ahí?", wa_id=ANA)
+
+        def post():
+            try:
+                self.status = (
+                    Client()
+                    .post(
+                        "/webhooks/whatsapp/",
+                        data=body,
+                        content_type="application/json",
+                        **signed_headers(body),
+                    )
+                    .status_code
+                )
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=post)
+        thread.start()
+        thread.join(timeout=20)
+
+    def finish(self, table):
+        pass
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_delivered_during_a_bulk_load_is_received_and_stored_after_it(
+    legacy_db, settings, run_worker
+):
+    settings.WHATSAPP_APP_SECRET = TEST_APP_SECRET
+    settings.BOT_ENABLED = False
+    db = fill_with_quirks(legacy_db())
+    midway = PostWebhookMidway()
+
+    report = import_legacy_database(db.path, batch_size=2, progress=midway)
+
+    assert report.messages_in_bulk
+    assert midway.status == 200  # answered while the message table was locked
+    run_worker()
+    assert Message.objects.get(wamid=midway.message).conversation.wa_id == ANA
+
+
+@pytest.mark.postgres
+def test_a_file_corrupt_during_a_bulk_load_says_no_message_was_kept(legacy_db):
+    db = legacy_db()
+    db.conversation(ANA, conversation_id="thread_ana")
+    rows = [(ANA, f"message {n} " + "x" * 200, "user") for n in range(3000)]
+    db.add_many("messages", ("phone_number", "message_text", "sender"), rows)
+    db.corrupt_page(2 / 3)
+
+    with pytest.raises(CommandError, match="none of them were kept"):
+        call_command(
+            "import_legacy_db",
+            str(db.path),
+            "--batch-size",
+            "500",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+
+    assert Conversation.objects.get().openai_conversation_id == "thread_ana"
+    assert Message.objects.count() == 0
 
 
 # Safe to get wrong
@@ -576,6 +767,7 @@ def test_a_file_corrupt_halfway_stops_with_a_clear_error_and_keeps_what_was_impo
             str(db.path),
             "--batch-size",
             "500",
+            "--online",
             stdout=StringIO(),
             stderr=StringIO(),
         )

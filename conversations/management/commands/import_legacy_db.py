@@ -1,8 +1,13 @@
-"""`manage.py import_legacy_db PATH [--dry-run] [--batch-size N]`: move from the legacy bot.
+"""`manage.py import_legacy_db PATH [--dry-run] [--batch-size N] [--online]`: move from the
+legacy bot.
 
 Imports the old Flask bot's SQLite database (conversations, client profiles, messages and
 the processed-message ledger). Safe to re-run: rows already here are skipped. Progress goes
 to stderr (a redrawn line on a terminal, plain lines in logs), the summary to stdout.
+
+On PostgreSQL a first import loads the messages in one transaction and builds their indexes
+at the end, locking the messages table meanwhile; `--online` writes batch by batch into the
+live table instead (slower, for an install already busy with conversations).
 """
 
 from __future__ import annotations
@@ -164,6 +169,11 @@ def render_summary(report: ImportReport) -> str:
         (report.invalid_utf8_values, "text value(s) were not UTF-8: the bad bytes became U+FFFD."),
     )
     notes += [f"{count:,} {text}" for count, text in counts if count]
+    if report.messages_in_bulk:
+        notes.append(
+            "Messages were loaded in one transaction and their indexes built at the end "
+            "(the messages table was locked meanwhile; --online avoids that)."
+        )
     lines += [f"- {note}" for note in notes]
     for title, attr in (
         ("Rows not placed (sample)", "not_placed_sample"),
@@ -197,14 +207,20 @@ class Command(BaseCommand):
             default=DEFAULT_BATCH_SIZE,
             help=f"Rows read and written per transaction (default {DEFAULT_BATCH_SIZE:,}).",
         )
+        parser.add_argument(
+            "--online",
+            action="store_true",
+            help="Keep the messages table readable and writable during the import: write "
+            "batch by batch into its live indexes, never the faster bulk load that locks it.",
+        )
 
-    def handle(self, *args, path: str, dry_run: bool, batch_size: int, **options):
+    def handle(self, *args, path: str, dry_run: bool, batch_size: int, online: bool, **options):
         progress = (
             TerminalProgress(self.stderr) if self.stderr.isatty() else LineProgress(self.stderr)
         )
         try:
             report = import_legacy_database(
-                path, batch_size=batch_size, dry_run=dry_run, progress=progress
+                path, batch_size=batch_size, dry_run=dry_run, online=online, progress=progress
             )
         except LegacyReadError as exc:
             raise CommandError(
