@@ -108,23 +108,39 @@ class ProfileFieldSource(models.Model):
     The bot never overwrites a field whose source is an agent or that an agent confirmed.
     """
 
-    profile = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="sources")
+    # Indexed by one_source_per_field, which starts with it.
+    profile = models.ForeignKey(
+        ClientProfile, on_delete=models.CASCADE, related_name="sources", db_index=False
+    )
     field = models.CharField(max_length=16, choices=[(f, f) for f in PROFILE_FIELDS])
     value = models.CharField(max_length=255, blank=True)
     source = models.CharField(max_length=10, choices=FieldSource)
+    # The three optional references are indexed (for SET NULL when the message or user
+    # goes) only where set: most values come from an import or an agent, not both.
     message = models.ForeignKey(
         "conversations.Message",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     quote = models.TextField(blank=True, help_text="The words of the user it was taken from.")
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,6 +149,14 @@ class ProfileFieldSource(models.Model):
         ordering = ["profile", "field"]
         constraints = [
             models.UniqueConstraint(fields=["profile", "field"], name="one_source_per_field"),
+        ]
+        indexes = [
+            models.Index(
+                fields=[name],
+                condition=Q(**{f"{name}__isnull": False}),
+                name=f"source_{name}_idx",
+            )
+            for name in ("message", "set_by", "confirmed_by")
         ]
 
     def __str__(self) -> str:
