@@ -107,32 +107,35 @@ class TableShape:
         # Whether the last batch met keys already in the table (see _copy_new_rows).
         self.meets_existing_keys = False
 
-    def _unique_keys(self, model, given_fields, others) -> tuple[str, ...] | None:
-        """The given columns each holding a unique key, or None when a row could conflict
-        in a way one lookup per column cannot tell (a key over several columns, a partial
-        constraint with another condition, a unique column written with a constant)."""
-        keys = []
-        constant_nulls = {f.name for f in others if self.constants[others.index(f)] is None}
+    def _unique_keys(self, model, given_fields, others) -> tuple[tuple[str, ...], ...] | None:
+        """The unique keys among the given columns (each a tuple of columns), or None when a
+        row could conflict in a way they cannot tell: a unique expression, a partial
+        constraint with another condition than its column being set, a unique column
+        written with a constant other than NULL."""
+        constant_nulls = {
+            f.name for f, value in zip(others, self.constants, strict=True) if value is None
+        }
         unique_sets = [
             (f.name,) for f in model._meta.concrete_fields if f.unique and not f.primary_key
         ]
         for constraint in model._meta.constraints:
             if not isinstance(constraint, UniqueConstraint):
                 continue
-            if constraint.expressions or len(constraint.fields) != 1:
+            if constraint.expressions:
                 return None
-            (name,) = constraint.fields
-            if constraint.condition is not None and constraint.condition != Q(
-                **{f"{name}__isnull": False}
+            if constraint.condition is not None and (
+                len(constraint.fields) != 1
+                or constraint.condition != Q(**{f"{constraint.fields[0]}__isnull": False})
             ):
                 return None  # NULLs never conflict; any other condition cannot be checked here
-            unique_sets.append((name,))
+            unique_sets.append(tuple(constraint.fields))
         given = {f.name: f.column for f in given_fields}
-        for (name,) in unique_sets:
-            if name in given:
-                keys.append(given[name])
-            elif name not in constant_nulls:
-                return None
+        keys = []
+        for names in unique_sets:
+            if all(name in given for name in names):
+                keys.append(tuple(given[name] for name in names))
+            elif not any(name in constant_nulls for name in names):
+                return None  # a constant part: every row would hold the same key
         return tuple(keys)
 
     @staticmethod
@@ -253,17 +256,20 @@ def _first_of_each_key(shape: TableShape, rows: Sequence[tuple]) -> list[tuple]:
     `INSERT ... ON CONFLICT DO NOTHING` of the rows in this order would keep.
 
     Only keys that occur twice in the batch can block a row, and they are rare: the rows
-    holding one are walked in order; every other row is kept as it is.
+    holding one are walked in order; every other row is kept as it is. A key with a NULL
+    in it never conflicts.
     """
-    columns = [itemgetter(shape.position(column)) for column in shape.unique_keys]
+    key_getters = [
+        itemgetter(*(shape.position(column) for column in columns)) for columns in shape.unique_keys
+    ]
     repeated = []
-    for key_of in columns:
+    for key_of in key_getters:
         counts = Counter(map(key_of, rows))
-        repeated.append({key for key, n in counts.items() if n > 1 and key is not None})
+        repeated.append({key for key, n in counts.items() if n > 1 and not _has_null(key)})
     suspects = sorted(
         {
             i
-            for key_of, keys in zip(columns, repeated, strict=True)
+            for key_of, keys in zip(key_getters, repeated, strict=True)
             if keys
             for i, key in enumerate(map(key_of, rows))
             if key in keys
@@ -271,10 +277,10 @@ def _first_of_each_key(shape: TableShape, rows: Sequence[tuple]) -> list[tuple]:
     )
     if not suspects:
         return list(rows)
-    taken: list[set] = [set() for _ in columns]
+    taken: list[set] = [set() for _ in key_getters]
     dropped = set()
     for i in suspects:
-        keys = [key_of(rows[i]) for key_of in columns]
+        keys = [key_of(rows[i]) for key_of in key_getters]
         if any(key in seen for key, seen in zip(keys, taken, strict=True)):
             dropped.add(i)
             continue
@@ -282,6 +288,10 @@ def _first_of_each_key(shape: TableShape, rows: Sequence[tuple]) -> list[tuple]:
             if key in repeats:
                 seen.add(key)
     return [row for i, row in enumerate(rows) if i not in dropped]
+
+
+def _has_null(key: object) -> bool:
+    return key is None or (type(key) is tuple and None in key)
 
 
 def _copy_into_table(shape: TableShape, rows: Sequence[tuple]) -> InsertResult:

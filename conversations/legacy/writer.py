@@ -339,9 +339,11 @@ class DatabaseWriter:
                 yield
 
     def messages(self, batch: list[LegacyMessage]) -> BatchResult:
-        started: dict[str, datetime | None] = {}
+        started: dict[str, datetime | None] = {}  # each phone's earliest time in the batch
         for message in batch:
-            started[message.wa_id] = _earliest(started.get(message.wa_id), message.timestamp)
+            wa_id, when = message.wa_id, message.timestamp
+            first = started.get(wa_id, when)
+            started[wa_id] = when if first is None or (when is not None and when < first) else first
         with transaction.atomic():
             commit_lazily()
             ids = self._conversations_for(started)
