@@ -486,17 +486,22 @@ def parse_message(row: tuple) -> LegacyMessage:
 
 
 def parse_processed_message(row: tuple) -> LegacyProcessedMessage:
-    """(rowid, whatsapp_id, processed_at) as the reader selects."""
+    """(rowid, whatsapp_id, processed_at) as the reader selects.
+
+    Hot like parse_message (one row per answered message): outcomes checked inline.
+    """
     rowid, whatsapp_id, processed = row
-    issues = _Issues()
+    issues: list[Issue] = []
     wamid, outcome = clean_wamid(whatsapp_id)
-    issues.note("whatsapp_id", outcome, whatsapp_id)
+    if outcome is not Outcome.OK:
+        issues.append(Issue("whatsapp_id", outcome, shown(whatsapp_id)))
     processed_at, outcome = parse_timestamp(processed)
-    issues.note("processed_at", outcome, processed)
+    if outcome is not Outcome.OK:
+        issues.append(Issue("processed_at", outcome, shown(processed)))
     return LegacyProcessedMessage(
-        row=rowid,
-        wamid=wamid,
-        processed_at=processed_at,
-        issues=issues.freeze(),
-        rejection=None if wamid else f"whatsapp_id {shown(whatsapp_id)} is not a usable id",
+        rowid,
+        wamid,
+        processed_at,
+        tuple(issues) if issues else (),
+        None if wamid else f"whatsapp_id {shown(whatsapp_id)} is not a usable id",
     )
