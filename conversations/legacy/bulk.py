@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -455,3 +455,28 @@ def indexes_built_after(model: type[Model], progress: Progress, label: str) -> I
             progress.advance(label, done)
         cursor.execute(f"ANALYZE {quote(table)}")  # the planner's view of the loaded rows
     progress.finish(label)
+
+
+def values_where_in(
+    model: type[Model], field: str, values: Iterable, columns: Sequence[str]
+) -> list[tuple]:
+    """`model.objects.filter(<field>__in=values).values_list(*columns)`, for batch sizes.
+
+    On PostgreSQL the values travel as one array (`= ANY(%s)`): Django's IN list has one
+    placeholder per value, and psycopg spent about 50 ms turning 10,000 of them into a query.
+    """
+    values = list(values)
+    if not values:
+        return []
+    if connection.vendor != "postgresql":
+        return list(model.objects.filter(**{f"{field}__in": values}).values_list(*columns))
+    quote = connection.ops.quote_name
+    meta = model._meta
+    selected = ", ".join(quote(meta.get_field(c).column) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {selected} FROM {quote(meta.db_table)} "  # noqa: S608 - quoted identifiers
+            f"WHERE {quote(meta.get_field(field).column)} = ANY(%s)",
+            [values],
+        )
+        return cursor.fetchall()

@@ -22,6 +22,7 @@ from conversations.legacy.bulk import (
     indexes_built_after,
     insert_new_rows,
     make_durable,
+    values_where_in,
 )
 from conversations.legacy.clocks import settle_conversation_clocks
 from conversations.legacy.report import ImportReport, Progress
@@ -173,7 +174,10 @@ class DatabaseWriter:
         merged = by_wa_id(batch, merge_conversation)
         with transaction.atomic():
             commit_lazily()
-            existing = Conversation.objects.filter(wa_id__in=merged).only(
+            found = [
+                wa_id for (wa_id,) in values_where_in(Conversation, "wa_id", merged, ["wa_id"])
+            ]
+            existing = Conversation.objects.filter(wa_id__in=found).only(
                 "id", "wa_id", "openai_conversation_id", "created_at"
             )
             existing = {conversation.wa_id: conversation for conversation in existing}
@@ -207,9 +211,7 @@ class DatabaseWriter:
         found = {w: self._conversation_ids[w] for w in wanted if w in self._conversation_ids}
         missing = [w for w in wanted if w not in found]
         if missing:
-            rows = Conversation.objects.filter(wa_id__in=missing).values_list(
-                "wa_id", "pk", "created_at"
-            )
+            rows = values_where_in(Conversation, "wa_id", missing, ["wa_id", "id", "created_at"])
             found.update((wa_id, (pk, created)) for wa_id, pk, created in rows)
             absent = [w for w in missing if w not in found]
             new_rows = [
@@ -269,7 +271,8 @@ class DatabaseWriter:
             commit_lazily()
             ids = self._conversations_for({w: p.created_at for w, p in merged.items()})
             legacy_by_conversation = {ids[w][0]: p for w, p in merged.items()}
-            existing = ClientProfile.objects.filter(conversation_id__in=legacy_by_conversation)
+            found = values_where_in(ClientProfile, "conversation", legacy_by_conversation, ["id"])
+            existing = ClientProfile.objects.filter(pk__in=[pk for (pk,) in found])
             existing = {profile.conversation_id: profile for profile in existing}
             new_rows = [
                 self._profile_row(conversation_id, legacy)
