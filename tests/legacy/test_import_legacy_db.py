@@ -344,6 +344,25 @@ def test_a_profile_without_messages_is_imported(legacy_db, import_legacy_db):
     assert (carla.messages.count(), carla.last_message_at) == (0, None)
 
 
+@pytest.mark.parametrize("mode", [(), ("--online",)], ids=["default", "online"])
+def test_message_types_are_kept_and_an_unknown_one_is_stored_with_its_legacy_name(
+    legacy_db, import_legacy_db, mode
+):
+    db = legacy_db()
+    db.message(ANA, "Hola", message_type="text")
+    db.message(ANA, "[image]", message_type="image")
+    db.message(ANA, "[sticker]", message_type="sticker_v2 ✨")
+
+    import_legacy_db(db.path, *mode)
+
+    stored = Message.objects.order_by("legacy_id").values_list("type", "content", "raw")
+    assert list(stored) == [
+        (MessageType.TEXT, {}, {}),
+        (MessageType.IMAGE, {}, {}),
+        (MessageType.UNSUPPORTED, {"legacy_type": "sticker_v2 ✨"}, {}),
+    ]
+
+
 def test_the_same_whatsapp_id_on_two_rows_is_imported_once(legacy_db, import_legacy_db):
     db = legacy_db()
     first = db.message(ANA, "Hola", whatsapp_id="wamid.retried")
