@@ -463,6 +463,16 @@ class CrashAfterBatches:
         pass
 
 
+def assert_a_rerun_leaves_what_a_clean_run_does(path) -> None:
+    """Run the import again after a crash, then compare with one clean run of the file."""
+    import_legacy_database(path, batch_size=3)
+    after_crash = imported_rows()
+    for model in (Conversation, ProcessedMessage):
+        model.objects.all().delete()
+    import_legacy_database(path)
+    assert imported_rows() == after_crash
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_run_after_a_crash_halfway_leaves_the_same_rows_as_one_clean_run(legacy_db):
     db = fill_with_quirks(legacy_db())
@@ -472,13 +482,7 @@ def test_a_run_after_a_crash_halfway_leaves_the_same_rows_as_one_clean_run(legac
         )
     assert 0 < Message.objects.count() < 8  # online: each batch committed on its own
 
-    import_legacy_database(db.path, batch_size=3)
-    after_crash = imported_rows()
-    for model in (Conversation, ProcessedMessage):
-        model.objects.all().delete()
-    import_legacy_database(db.path)
-
-    assert imported_rows() == after_crash
+    assert_a_rerun_leaves_what_a_clean_run_does(db.path)
 
 
 def test_a_message_that_arrived_by_webhook_is_not_doubled(legacy_db, import_legacy_db):
@@ -634,12 +638,7 @@ def test_a_crash_during_a_bulk_load_keeps_no_message_and_every_index(legacy_db):
     assert Message.objects.count() == 0
     assert message_schema() == schema
     assert Conversation.objects.filter(wa_id=ANA).exists()  # tables before it stay
-    import_legacy_database(db.path, batch_size=3)
-    after_crash = imported_rows()
-    for model in (Conversation, ProcessedMessage):
-        model.objects.all().delete()
-    import_legacy_database(db.path)
-    assert imported_rows() == after_crash
+    assert_a_rerun_leaves_what_a_clean_run_does(db.path)
 
 
 class PostWebhookMidway:
@@ -701,11 +700,7 @@ def test_a_webhook_delivered_during_a_bulk_load_is_received_and_stored_after_it(
 
 @pytest.mark.postgres
 def test_a_file_corrupt_during_a_bulk_load_says_no_message_was_kept(legacy_db):
-    db = legacy_db()
-    db.conversation(ANA, conversation_id="thread_ana")
-    rows = [(ANA, f"message {n} " + "x" * 200, "user") for n in range(3000)]
-    db.add_many("messages", ("phone_number", "message_text", "sender"), rows)
-    db.corrupt_page(2 / 3)
+    db = corrupt_two_thirds_in(legacy_db())
 
     with pytest.raises(CommandError, match="none of them were kept"):
         call_command(
@@ -771,14 +766,22 @@ def _drop_column(db, table: str, column: str):
     return db.path
 
 
+CORRUPT_FILE_MESSAGES = 3000
+
+
+def corrupt_two_thirds_in(db):
+    """A file whose messages table is damaged two thirds of the way in."""
+    db.conversation(ANA, conversation_id="thread_ana")
+    rows = [(ANA, f"message {n} " + "x" * 200, "user") for n in range(CORRUPT_FILE_MESSAGES)]
+    db.add_many("messages", ("phone_number", "message_text", "sender"), rows)
+    db.corrupt_page(2 / 3)
+    return db
+
+
 def test_a_file_corrupt_halfway_stops_with_a_clear_error_and_keeps_what_was_imported(
     legacy_db,
 ):
-    db = legacy_db()
-    db.conversation(ANA, conversation_id="thread_ana")
-    rows = [(ANA, f"message {n} " + "x" * 200, "user") for n in range(3000)]
-    db.add_many("messages", ("phone_number", "message_text", "sender"), rows)
-    db.corrupt_page(2 / 3)
+    db = corrupt_two_thirds_in(legacy_db())
 
     with pytest.raises(CommandError, match="running the import again skips them") as stopped:
         call_command(
@@ -793,7 +796,7 @@ def test_a_file_corrupt_halfway_stops_with_a_clear_error_and_keeps_what_was_impo
 
     assert "reading messages after rowid" in str(stopped.value)
     assert Conversation.objects.get().openai_conversation_id == "thread_ana"
-    assert 0 < Message.objects.count() < len(rows)
+    assert 0 < Message.objects.count() < CORRUPT_FILE_MESSAGES
 
 
 def test_the_command_exits_non_zero_on_a_bad_path(tmp_path):
