@@ -448,7 +448,7 @@ def indexes_built_after(model: type[Model], progress: Progress, label: str) -> I
             cursor.execute(f"DROP INDEX {quote(index.name)}")
     yield
     deferred = indexes + foreign_keys
-    progress.start(label, len(deferred))
+    progress.start(label, len(deferred), unit="indexes and keys")
     with connection.cursor() as cursor:
         for done, definition in enumerate(deferred, start=1):
             cursor.execute(definition.sql)

@@ -66,9 +66,10 @@ class ImportReport:
 
 
 class Progress(Protocol):
-    """Told how far each table has got; the command draws a bar or prints lines."""
+    """Told how far each table (or step: `unit` says what it counts) has got; the command
+    draws a bar or prints lines."""
 
-    def start(self, table: str, total: int) -> None: ...
+    def start(self, table: str, total: int, unit: str = "rows") -> None: ...
 
     def advance(self, table: str, done: int) -> None: ...
 
@@ -76,7 +77,7 @@ class Progress(Protocol):
 
 
 class NoProgress:
-    def start(self, table: str, total: int) -> None:
+    def start(self, table: str, total: int, unit: str = "rows") -> None:
         pass
 
     def advance(self, table: str, done: int) -> None:

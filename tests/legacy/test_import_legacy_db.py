@@ -450,7 +450,7 @@ class CrashAfterBatches:
     def __init__(self, table: str, batches: int):
         self.table, self.batches = table, batches
 
-    def start(self, table, total):
+    def start(self, table, total, unit="rows"):
         pass
 
     def advance(self, table, done):
@@ -590,7 +590,7 @@ def test_a_first_import_loads_messages_in_bulk_and_leaves_the_schema_as_it_was(
     output = import_legacy_db(db.path)
 
     assert "Messages were loaded in one transaction" in output.stdout
-    assert "message indexes: done, 6 rows" in output.stderr  # 4 indexes, 2 foreign keys
+    assert "message indexes: done, 6 indexes and keys" in output.stderr  # 4 + 2 foreign
     assert message_schema() == schema
     assert uses_the_reply_queue_index()
     assert Message.objects.filter(conversation__wa_id=BOB).count() == 3
@@ -649,7 +649,7 @@ class PostWebhookMidway:
         self.status: int | None = None
         self.message = None
 
-    def start(self, table, total):
+    def start(self, table, total, unit="rows"):
         pass
 
     def advance(self, table, done):

@@ -53,9 +53,11 @@ class _Meter:
 
     def __init__(self) -> None:
         self.table, self.total, self.done, self.started = "", 0, 0, 0.0
+        self.unit = "rows"
 
-    def start(self, table: str, total: int) -> None:
+    def start(self, table: str, total: int, unit: str = "rows") -> None:
         self.table, self.total, self.done, self.started = table, total, 0, time.monotonic()
+        self.unit = unit
 
     def figures(self) -> tuple[str, str, str, str]:
         """(done/total, percent, rate, ETA) as shown."""
@@ -63,7 +65,7 @@ class _Meter:
         rate = self.done / elapsed
         percent = 100 * self.done // self.total if self.total else 100
         eta = _duration((self.total - self.done) / rate) if rate else "?"
-        return f"{self.done:,}/{self.total:,}", f"{percent}%", f"{rate:,.0f} rows/s", eta
+        return f"{self.done:,}/{self.total:,}", f"{percent}%", f"{rate:,.0f} {self.unit}/s", eta
 
 
 class TerminalProgress(_Meter):
@@ -74,8 +76,8 @@ class TerminalProgress(_Meter):
         self.out = out
         self.drawn_at = 0.0
 
-    def start(self, table: str, total: int) -> None:
-        super().start(table, total)
+    def start(self, table: str, total: int, unit: str = "rows") -> None:
+        super().start(table, total, unit)
         self._draw()
 
     def advance(self, table: str, done: int) -> None:
@@ -103,10 +105,10 @@ class LineProgress(_Meter):
         self.out = out
         self.next_percent = LINE_STEP_PERCENT
 
-    def start(self, table: str, total: int) -> None:
-        super().start(table, total)
+    def start(self, table: str, total: int, unit: str = "rows") -> None:
+        super().start(table, total, unit)
         self.next_percent = LINE_STEP_PERCENT
-        self.out.write(f"{table}: {total:,} rows")
+        self.out.write(f"{table}: {total:,} {unit}")
 
     def advance(self, table: str, done: int) -> None:
         self.done = done
@@ -118,7 +120,7 @@ class LineProgress(_Meter):
 
     def finish(self, table: str) -> None:
         elapsed = time.monotonic() - self.started
-        self.out.write(f"{table}: done, {self.done:,} rows in {_duration(elapsed)}")
+        self.out.write(f"{table}: done, {self.done:,} {self.unit} in {_duration(elapsed)}")
 
 
 SUMMARY_COLUMNS = (
