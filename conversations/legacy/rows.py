@@ -439,49 +439,97 @@ def parse_profile(row: tuple) -> LegacyProfile:
     )
 
 
+_OK = Outcome.OK
+_sender_of = SENDERS.get
+_type_of = _MESSAGE_TYPES.get
+_from_isoformat = datetime.fromisoformat
+# tuple.__new__ straight: a NamedTuple's own __new__ is a Python function with defaults,
+# and cost a message row about 0.8 µs.
+_new_tuple = tuple.__new__
+
+
 def parse_message(row: tuple) -> LegacyMessage:
     """(id, id, phone_number, message_text, sender, timestamp, message_type, whatsapp_id).
 
-    The hot path of an import (millions of rows): outcomes are checked inline and the
-    issues list stays empty for the usual clean row.
+    The hot path of an import (millions of rows): each value first gets an inline check
+    for the plain case the bot wrote (a known sender, text without NUL, a naive UTC
+    timestamp, a known type, a trimmed wamid), which is what the normaliser would return
+    as OK; anything else goes through the normaliser and is noted. Most rows call no
+    function but the cached phone lookup.
     """
     _rowid, legacy_id, phone, text, sender, timestamp, message_type, whatsapp_id = row
     issues: list[Issue] = []
     wa_id, outcome = normalise_phone(phone)
-    if outcome is not Outcome.OK:
+    if outcome is not _OK:
         issues.append(Issue("phone_number", outcome, shown(phone)))
     rejection = None if wa_id else f"phone number {shown(phone)} has no usable digits"
-    who, outcome = map_sender(sender)
-    if outcome is not Outcome.OK:
-        issues.append(Issue("sender", outcome, shown(sender)))
-        if who is None and rejection is None:
-            rejection = f"unknown sender {shown(sender)}"
-    cleaned, outcome = clean_text(text)
-    if outcome is not Outcome.OK:
-        issues.append(Issue("message_text", outcome, shown(text)))
-    when, outcome = parse_timestamp(timestamp)
-    if outcome is not Outcome.OK:
-        issues.append(Issue("timestamp", outcome, shown(timestamp)))
-    kind, outcome = map_message_type(message_type)
-    if outcome is not Outcome.OK:
-        issues.append(Issue("message_type", outcome, shown(message_type)))
-    wamid, outcome = clean_wamid(whatsapp_id)
-    if outcome is not Outcome.OK:
-        issues.append(Issue("whatsapp_id", outcome, shown(whatsapp_id)))
+
+    who = _sender_of(sender)
+    if who is None:
+        who, outcome = map_sender(sender)
+        if outcome is not _OK:
+            issues.append(Issue("sender", outcome, shown(sender)))
+            if who is None and rejection is None:
+                rejection = f"unknown sender {shown(sender)}"
+
+    if type(text) is str and "\x00" not in text:
+        cleaned = text
+    else:
+        cleaned, outcome = clean_text(text)
+        if outcome is not _OK:
+            issues.append(Issue("message_text", outcome, shown(text)))
+
+    if type(timestamp) is str and len(timestamp) > 10:
+        try:
+            when = _from_isoformat(timestamp)
+        except ValueError:
+            when = None
+    else:
+        when = None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    else:
+        when, outcome = parse_timestamp(timestamp)
+        if outcome is not _OK:
+            issues.append(Issue("timestamp", outcome, shown(timestamp)))
+
+    kind = _type_of(message_type)
+    if kind is None:
+        kind, outcome = map_message_type(message_type)
+        if outcome is not _OK:
+            issues.append(Issue("message_type", outcome, shown(message_type)))
+
+    if whatsapp_id is None:
+        wamid = None
+    elif (
+        type(whatsapp_id) is str
+        and 0 < len(whatsapp_id) <= MAX_WAMID
+        and whatsapp_id.strip() == whatsapp_id
+        and "\x00" not in whatsapp_id
+    ):
+        wamid = whatsapp_id
+    else:
+        wamid, outcome = clean_wamid(whatsapp_id)
+        if outcome is not _OK:
+            issues.append(Issue("whatsapp_id", outcome, shown(whatsapp_id)))
+
     direction, sender_kind = who if who is not None else (None, None)
-    return LegacyMessage(
-        legacy_id,
-        phone if type(phone) is str else str(phone),
-        wa_id,
-        direction,
-        sender_kind,
-        kind,
-        cleaned,
-        when,
-        wamid,
-        str(message_type) if kind is MessageType.UNSUPPORTED else None,
-        tuple(issues) if issues else (),
-        rejection,
+    return _new_tuple(
+        LegacyMessage,
+        (
+            legacy_id,
+            phone if type(phone) is str else str(phone),
+            wa_id,
+            direction,
+            sender_kind,
+            kind,
+            cleaned,
+            when,
+            wamid,
+            str(message_type) if kind is MessageType.UNSUPPORTED else None,
+            tuple(issues) if issues else (),
+            rejection,
+        ),
     )
 
 

@@ -6,10 +6,13 @@ import pytest
 
 from conversations.legacy.rows import (
     Outcome,
+    clean_text,
+    clean_wamid,
     map_message_type,
     map_sender,
     normalise_phone,
     parse_bool,
+    parse_message,
     parse_timestamp,
 )
 from conversations.models import Direction, MessageType, Sender
@@ -17,35 +20,35 @@ from conversations.models import Direction, MessageType, Sender
 INSTANT = datetime(2024, 3, 1, 9, 15, 22, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    ("value", "expected", "outcome"),
-    [
-        ("2024-03-01 09:15:22", INSTANT, Outcome.OK),  # SQLite's CURRENT_TIMESTAMP, UTC
-        ("2024-03-01T09:15:22", INSTANT, Outcome.OK),  # naive isoformat, UTC
-        (
-            "2024-03-01T09:15:22.123456",
-            INSTANT.replace(microsecond=123456),
-            Outcome.OK,
-        ),
-        ("2024-03-01T09:15:22+00:00", INSTANT, Outcome.OK),
-        ("2024-03-01T09:15:22Z", INSTANT, Outcome.OK),
-        ("2024-03-01T11:15:22+02:00", INSTANT, Outcome.NORMALISED),  # aware, another offset
-        ("2024-03-01T04:15:22-05:00", INSTANT, Outcome.NORMALISED),
-        (1709284522, INSTANT, Outcome.NORMALISED),  # INTEGER epoch
-        (1709284522.5, INSTANT.replace(microsecond=500000), Outcome.NORMALISED),  # REAL epoch
-        ("1709284522", INSTANT, Outcome.NORMALISED),  # epoch typed as text
-        (" 2024-03-01 09:15:22 ", INSTANT, Outcome.NORMALISED),
-        ("2024-03-01", INSTANT.replace(hour=0, minute=0, second=0), Outcome.NORMALISED),
-        (None, None, Outcome.NULL),
-        ("", None, Outcome.NULL),
-        ("   ", None, Outcome.NULL),
-        ("yesterday", None, Outcome.UNPARSEABLE),
-        ("2024-13-45 99:99:99", None, Outcome.UNPARSEABLE),
-        (1709284522000, None, Outcome.UNPARSEABLE),  # milliseconds: not guessed
-        (float("nan"), None, Outcome.UNPARSEABLE),
-        (b"\xff\xfe", None, Outcome.UNPARSEABLE),
-    ],
-)
+TIMESTAMPS = [
+    ("2024-03-01 09:15:22", INSTANT, Outcome.OK),  # SQLite's CURRENT_TIMESTAMP, UTC
+    ("2024-03-01T09:15:22", INSTANT, Outcome.OK),  # naive isoformat, UTC
+    (
+        "2024-03-01T09:15:22.123456",
+        INSTANT.replace(microsecond=123456),
+        Outcome.OK,
+    ),
+    ("2024-03-01T09:15:22+00:00", INSTANT, Outcome.OK),
+    ("2024-03-01T09:15:22Z", INSTANT, Outcome.OK),
+    ("2024-03-01T11:15:22+02:00", INSTANT, Outcome.NORMALISED),  # aware, another offset
+    ("2024-03-01T04:15:22-05:00", INSTANT, Outcome.NORMALISED),
+    (1709284522, INSTANT, Outcome.NORMALISED),  # INTEGER epoch
+    (1709284522.5, INSTANT.replace(microsecond=500000), Outcome.NORMALISED),  # REAL epoch
+    ("1709284522", INSTANT, Outcome.NORMALISED),  # epoch typed as text
+    (" 2024-03-01 09:15:22 ", INSTANT, Outcome.NORMALISED),
+    ("2024-03-01", INSTANT.replace(hour=0, minute=0, second=0), Outcome.NORMALISED),
+    (None, None, Outcome.NULL),
+    ("", None, Outcome.NULL),
+    ("   ", None, Outcome.NULL),
+    ("yesterday", None, Outcome.UNPARSEABLE),
+    ("2024-13-45 99:99:99", None, Outcome.UNPARSEABLE),
+    (1709284522000, None, Outcome.UNPARSEABLE),  # milliseconds: not guessed
+    (float("nan"), None, Outcome.UNPARSEABLE),
+    (b"\xff\xfe", None, Outcome.UNPARSEABLE),
+]
+
+
+@pytest.mark.parametrize(("value", "expected", "outcome"), TIMESTAMPS)
 def test_every_timestamp_shape_becomes_an_aware_utc_instant_or_none(value, expected, outcome):
     parsed, got = parse_timestamp(value)
 
@@ -125,3 +128,40 @@ def test_senders_are_mapped_and_unknown_ones_never_guessed(value, expected, outc
 )
 def test_message_types_keep_meta_names_and_store_others_as_unsupported(value, expected, outcome):
     assert map_message_type(value) == (expected, outcome)
+
+
+WAMIDS = [None, "", "wamid.HBgN1", " wamid.HBgN2 ", "wamid.\x00", "w" * 300, 42, b"\xff"]
+TEXTS = ["hola 👋", "", "NUL\x00inside", None, b"caf\xc3\xa9", 7]
+
+
+@pytest.mark.parametrize("timestamp", [value for value, _, _ in TIMESTAMPS])
+@pytest.mark.parametrize("sender", ["user", "assistant", " Bot ", "system", None])
+@pytest.mark.parametrize("message_type", [None, "", "text", "Audio", "voice_note"])
+def test_a_message_row_reads_each_value_as_its_normaliser_does(timestamp, sender, message_type):
+    """parse_message checks the plain values inline, for speed: it must agree with the
+    normalisers on every value, plain or not, and report the same outcomes."""
+    for text in TEXTS:
+        for wamid in WAMIDS:
+            row = (7, 7, "+52 1 55 1234 5678", text, sender, timestamp, message_type, wamid)
+            message = parse_message(row)
+
+            expected = {
+                "phone_number": normalise_phone(row[2]),
+                "message_text": clean_text(text),
+                "sender": map_sender(sender),
+                "timestamp": parse_timestamp(timestamp),
+                "message_type": map_message_type(message_type),
+                "whatsapp_id": clean_wamid(wamid),
+            }
+            direction_and_sender = (message.direction, message.sender)
+            assert message.wa_id == expected["phone_number"][0]
+            assert message.text == expected["message_text"][0]
+            assert direction_and_sender == (expected["sender"][0] or (None, None))
+            assert message.timestamp == expected["timestamp"][0]
+            assert message.type == expected["message_type"][0]
+            assert message.wamid == expected["whatsapp_id"][0]
+            assert {issue.column: issue.outcome for issue in message.issues} == {
+                column: outcome
+                for column, (_, outcome) in expected.items()
+                if outcome is not Outcome.OK
+            }
