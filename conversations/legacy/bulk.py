@@ -77,9 +77,20 @@ class TableShape:
     """A model's table as the importer writes it: the fields it sets (`given`), in that
     order, and every other column filled with the field's own default (auto_now fields
     with `now`), prepared once. A field added to a model later, with a default, needs no
-    change here."""
+    change here.
 
-    def __init__(self, model: type[Model], given: Sequence[str], *, now: datetime):
+    `prepared` names given fields whose values the caller passes already made database
+    values (with `prepare`), for a hot loop that can make most of them once.
+    """
+
+    def __init__(
+        self,
+        model: type[Model],
+        given: Sequence[str],
+        *,
+        now: datetime,
+        prepared: Sequence[str] = (),
+    ):
         fields = [f for f in model._meta.concrete_fields if f is not model._meta.pk]
         by_name = {name: f for f in fields for name in (f.name, f.attname)}
         given_fields = [by_name[name] for name in given]
@@ -101,7 +112,8 @@ class TableShape:
         self.copy_columns = self.given_columns + tuple(column for column, _ in copied)
         self.copy_constants = tuple(value for _, value in copied)
         self._column_types: dict[str, int] = {}
-        preparers = [_preparer(f) for f in given_fields]
+        self._preparer_of = {name: _preparer(by_name[name]) for name in given}
+        preparers = [None if name in prepared else self._preparer_of[name] for name in given]
         self._preparers = tuple((i, p) for i, p in enumerate(preparers) if p is not None)
         self.unique_keys = self._unique_keys(model, given_fields, others)
         # Whether the last batch met keys already in the table (see _copy_new_rows).
@@ -153,6 +165,11 @@ class TableShape:
             row[index] = prepare(row[index])
         return tuple(row)
 
+    def prepare(self, name: str, value: object) -> object:
+        """The database value of one given field, as `row` makes it."""
+        prepare = self._preparer_of[name]
+        return value if prepare is None else prepare(value)
+
     def position(self, column: str) -> int:
         return self.given_columns.index(column)
 
@@ -178,16 +195,21 @@ def insert_new_rows(
 ) -> InsertResult:
     """Insert the rows that conflict with no unique constraint; skip the others.
 
-    `order_by` decides which of two rows sharing a unique value wins (the first), and
-    keeps index inserts local. Call inside a transaction.
+    Of rows sharing a unique value the first, as given, wins; against rows already
+    stored, the database's unique constraints decide. `order_by` only sets the order the
+    rows are written in, which keeps index inserts local. Call inside a transaction.
     """
     if not rows:
         return InsertResult(0)
+    if shape.unique_keys:
+        rows = _first_of_each_key(shape, rows)
+    if order_by:
+        rows = sorted(rows, key=itemgetter(*(shape.position(c) for c in order_by)))
     if connection.vendor == "postgresql":
         if not returning and shape.unique_keys is not None:
-            return _copy_new_rows(shape, rows, order_by=order_by)
-        return _copy_then_insert(shape, rows, order_by=order_by, returning=returning)
-    return _insert_values(shape, rows, order_by=order_by, returning=returning)
+            return _copy_new_rows(shape, rows)
+        return _copy_then_insert(shape, rows, returning=returning)
+    return _insert_values(shape, rows, returning=returning)
 
 
 def _returning_sql(returning: Sequence[str]) -> str:
@@ -196,11 +218,9 @@ def _returning_sql(returning: Sequence[str]) -> str:
 
 
 def _insert_values(
-    shape: TableShape, rows: Sequence[tuple], *, order_by: Sequence[str], returning: Sequence[str]
+    shape: TableShape, rows: Sequence[tuple], *, returning: Sequence[str]
 ) -> InsertResult:
     quote = connection.ops.quote_name
-    if order_by:
-        rows = sorted(rows, key=itemgetter(*(shape.position(c) for c in order_by)))
     all_columns = shape.given_columns + shape.constant_columns
     max_params = connection.features.max_query_params or 65535
     per_statement = max(1, min(MAX_ROWS_PER_STATEMENT, max_params // len(all_columns)))
@@ -224,9 +244,7 @@ def _insert_values(
     return InsertResult(inserted, returned)
 
 
-def _copy_new_rows(
-    shape: TableShape, rows: Sequence[tuple], *, order_by: Sequence[str]
-) -> InsertResult:
+def _copy_new_rows(shape: TableShape, rows: Sequence[tuple]) -> InsertResult:
     """PostgreSQL: COPY straight into the table while its keys are new; else staged.
 
     A first import meets no key the table already has, and pays for no staging table and
@@ -234,58 +252,51 @@ def _copy_new_rows(
     webhook stored), the batch's savepoint is rolled back and it goes through the staged
     path, as do the batches after it for as long as they keep meeting existing keys.
     """
-    if order_by:
-        rows = sorted(rows, key=itemgetter(*(shape.position(c) for c in order_by)))
-    new_in_batch = _first_of_each_key(shape, rows)
-    repeats = len(rows) - len(new_in_batch)
     if not shape.meets_existing_keys:
         try:
             with transaction.atomic():
-                result = _copy_into_table(shape, new_in_batch)
+                return _copy_into_table(shape, rows)
         except IntegrityError:
             shape.meets_existing_keys = True
-        else:
-            return result
-    result = _copy_then_insert(shape, new_in_batch, order_by=(), returning=())
-    shape.meets_existing_keys = result.inserted < len(new_in_batch)
-    return InsertResult(result.inserted) if repeats else result
+    result = _copy_then_insert(shape, rows, returning=())
+    shape.meets_existing_keys = result.inserted < len(rows)
+    return result
 
 
 def _first_of_each_key(shape: TableShape, rows: Sequence[tuple]) -> list[tuple]:
     """The rows in order, less any whose unique key an earlier kept row holds: what
     `INSERT ... ON CONFLICT DO NOTHING` of the rows in this order would keep.
 
-    Only keys that occur twice in the batch can block a row, and they are rare: the rows
-    holding one are walked in order; every other row is kept as it is. A key with a NULL
+    Only keys that occur twice in the batch can block a row, and they are rare: a set of
+    each key's values tells whether any repeats, and only then are the rows holding a
+    repeated value walked, in order; every other row is kept as it is. A key with a NULL
     in it never conflicts.
     """
-    key_getters = [
-        itemgetter(*(shape.position(column) for column in columns)) for columns in shape.unique_keys
-    ]
-    repeated = []
-    for key_of in key_getters:
-        counts = Counter(map(key_of, rows))
-        repeated.append({key for key, n in counts.items() if n > 1 and not _has_null(key)})
-    suspects = sorted(
-        {
-            i
-            for key_of, keys in zip(key_getters, repeated, strict=True)
-            if keys
-            for i, key in enumerate(map(key_of, rows))
-            if key in keys
-        }
-    )
-    if not suspects:
+    repeating = []  # (each row's value of the key, the values held twice)
+    for columns in shape.unique_keys:
+        keys = list(map(itemgetter(*(shape.position(column) for column in columns)), rows))
+        distinct = set(keys)
+        if len(distinct) == len(keys) or (
+            len(distinct) + keys.count(None) - (None in distinct) == len(keys)
+        ):
+            continue  # no value twice, NULLs aside
+        repeated = {key for key, n in Counter(keys).items() if n > 1 and not _has_null(key)}
+        if repeated:
+            repeating.append((keys, repeated))
+    if not repeating:
         return list(rows)
-    taken: list[set] = [set() for _ in key_getters]
+    suspects = sorted(
+        {i for keys, repeated in repeating for i, key in enumerate(keys) if key in repeated}
+    )
+    taken: list[set] = [set() for _ in repeating]
     dropped = set()
     for i in suspects:
-        keys = [key_of(rows[i]) for key_of in key_getters]
-        if any(key in seen for key, seen in zip(keys, taken, strict=True)):
+        held = [(keys[i], repeated) for keys, repeated in repeating]
+        if any(key in seen for (key, _), seen in zip(held, taken, strict=True)):
             dropped.add(i)
             continue
-        for key, seen, repeats in zip(keys, taken, repeated, strict=True):
-            if key in repeats:
+        for (key, repeated), seen in zip(held, taken, strict=True):
+            if key in repeated:
                 seen.add(key)
     return [row for i, row in enumerate(rows) if i not in dropped]
 
@@ -335,7 +346,7 @@ def _binary_copy(cursor, table: str, columns: Sequence[str], shape: TableShape):
 
 
 def _copy_then_insert(
-    shape: TableShape, rows: Sequence[tuple], *, order_by: Sequence[str], returning: Sequence[str]
+    shape: TableShape, rows: Sequence[tuple], *, returning: Sequence[str]
 ) -> InsertResult:
     """PostgreSQL: COPY the given columns into a session-local staging table, then one
     INSERT ... SELECT that adds the constant columns."""
@@ -344,7 +355,6 @@ def _copy_then_insert(
     constants = "".join(f", {quote(c)}" for c in shape.constant_columns)
     stage_name = f"legacy_stage_{shape.table}_{len(shape.given_columns)}"
     stage = quote(stage_name)
-    order = f" ORDER BY {', '.join(quote(c) for c in order_by)}" if order_by else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "  # noqa: S608 - quoted identifiers
@@ -356,7 +366,7 @@ def _copy_then_insert(
                 copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {quote(shape.table)} ({given}{constants}) "  # noqa: S608 - quoted
-            f"SELECT {given}{', %s' * len(shape.constants)} FROM {stage}{order} "
+            f"SELECT {given}{', %s' * len(shape.constants)} FROM {stage} "
             f"ON CONFLICT DO NOTHING{_returning_sql(returning)}",
             shape.constants,
         )

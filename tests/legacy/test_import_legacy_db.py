@@ -363,15 +363,25 @@ def test_message_types_are_kept_and_an_unknown_one_is_stored_with_its_legacy_nam
     ]
 
 
-def test_the_same_whatsapp_id_on_two_rows_is_imported_once(legacy_db, import_legacy_db):
+@pytest.mark.parametrize("mode", [(), ("--online",)], ids=["default", "online"])
+def test_the_same_whatsapp_id_on_two_rows_is_imported_once(legacy_db, import_legacy_db, mode):
     db = legacy_db()
     first = db.message(ANA, "Hola", whatsapp_id="wamid.retried")
     db.message(ANA, "Hola", whatsapp_id="wamid.retried")
+    # The same id under two phones (a hand-edited copy): the first row wins, wherever
+    # its conversation comes in the order rows are written.
+    db.conversation(ANA)
+    db.conversation(BOB)
+    bob_first = db.message(BOB, "Hi", whatsapp_id="wamid.shared")
+    db.message(ANA, "Hi", whatsapp_id="wamid.shared")
 
-    output = import_legacy_db(db.path)
+    output = import_legacy_db(db.path, *mode)
 
-    assert list(Message.objects.values_list("legacy_id", "wamid")) == [(first, "wamid.retried")]
-    assert summary_row(output, "messages")[:3] == [2, 1, 1]
+    assert sorted(Message.objects.values_list("legacy_id", "wamid", "conversation__wa_id")) == [
+        (first, "wamid.retried", ANA),
+        (bob_first, "wamid.shared", BOB),
+    ]
+    assert summary_row(output, "messages")[:3] == [4, 2, 2]
 
 
 def test_unicode_survives_byte_for_byte_and_long_texts_are_not_cut(legacy_db, import_legacy_db):
