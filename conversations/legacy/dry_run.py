@@ -99,3 +99,9 @@ class DryRunWriter:
 
     def finish(self, progress: Progress, *, page_size: int) -> None:
         """Nothing to settle: no conversation changed."""
+
+    def can_write_beside(self) -> bool:
+        return False
+
+    def make_durable(self) -> None:
+        """Nothing was written."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from queue import Full, Queue
 from typing import TypeVar
 
+from django.db import connection
 from django.utils import timezone
 
 from conversations.legacy.dry_run import DryRunWriter
@@ -91,21 +92,44 @@ def import_legacy_database(
         run = _TableImport(legacy, report, batch_size, progress)
         run.table(CONVERSATIONS, parse_conversation, writer.conversations, _row_and_phone)
         run.table(CLIENT_PROFILES, parse_profile, writer.profiles, _row_and_phone)
-        total = legacy.count(MESSAGES)
+
+        def import_ledger() -> None:
+            run.table(
+                PROCESSED_MESSAGES,
+                parse_processed_message,
+                writer.processed,
+                lambda p: f"row {p.row}",
+            )
+
+        # The ledger depends on no other table. Where a second connection can write it, it
+        # goes beside the end of the import (the message index build, the conversations'
+        # clocks), which keeps the database server busy and Python idle.
+        ledger = _Beside(import_ledger, run) if writer.can_write_beside() else None
         try:
-            with writer.loading_messages(total, progress, online=online):
-                run.table(MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}")
-        except LegacyReadError as error:
-            if report.messages_in_bulk:
-                raise LegacyReadError(
-                    f"{error} The messages were being loaded in one transaction: none of them "
-                    "were kept."
-                ) from error
-            raise
-        run.table(
-            PROCESSED_MESSAGES, parse_processed_message, writer.processed, lambda p: f"row {p.row}"
-        )
-        writer.finish(progress, page_size=batch_size)
+            total = legacy.count(MESSAGES)
+            try:
+                with writer.loading_messages(total, progress, online=online):
+                    run.table(
+                        MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}"
+                    )
+                    if ledger:
+                        ledger.start()
+            except LegacyReadError as error:
+                if report.messages_in_bulk:
+                    raise LegacyReadError(
+                        f"{error} The messages were being loaded in one transaction: none of "
+                        "them were kept."
+                    ) from error
+                raise
+            if not ledger:
+                import_ledger()
+            writer.finish(progress, page_size=batch_size)
+            if ledger:
+                ledger.join()
+        finally:
+            if ledger:
+                ledger.cancel()
+        writer.make_durable()
         report.invalid_utf8_values = legacy.invalid_utf8_values
     report.seconds = time.monotonic() - started
     logger.info(
@@ -145,6 +169,10 @@ def _row_and_phone(row) -> str:
     return f"row {row.row} ({row.phone_number!r})"
 
 
+class _Cancelled(Exception):
+    """A table's import was told to stop between two batches."""
+
+
 class _TableImport:
     """Streams one legacy table through parse → count → write, batch by batch."""
 
@@ -155,6 +183,7 @@ class _TableImport:
         self.report = report
         self.batch_size = batch_size
         self.progress = progress
+        self.cancelled = threading.Event()  # set: stop before the next batch
 
     def table(
         self,
@@ -183,6 +212,8 @@ class _TableImport:
 
         with read_ahead(parsed_batches()) as batches:
             for size, placeable in batches:
+                if self.cancelled.is_set():
+                    raise _Cancelled
                 if placeable:
                     result = write(placeable)
                     tally.imported += result.imported
@@ -190,6 +221,44 @@ class _TableImport:
                 done += size
                 self.progress.advance(layout.name, done)
         self.progress.finish(layout.name)
+
+
+class _Beside:
+    """One table's import in a thread of its own, with its own database connection, while
+    the calling thread goes on: started, then joined (raising what stopped it) or
+    cancelled between two batches."""
+
+    def __init__(self, work: Callable[[], None], run: _TableImport):
+        self.work = work
+        self.run = run
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="legacy-beside", daemon=True)
+
+    def _work(self) -> None:
+        try:
+            self.work()
+        except _Cancelled:
+            pass
+        except BaseException as error:  # raised in the calling thread, by join
+            self.error = error
+        finally:
+            connection.close()  # this thread's own connection, back to the pool
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def cancel(self) -> None:
+        """Stop it, if still running, and wait for it: for when the calling thread fails."""
+        if self.thread.is_alive():
+            self.run.cancelled.set()
+            self.thread.join()
+            if self.error is not None:
+                logger.warning("Legacy import beside another step failed too: %s", self.error)
 
 
 @dataclass(frozen=True, slots=True)

@@ -432,8 +432,16 @@ class DatabaseWriter:
             after = page[-1]
             done += len(page)
             progress.advance("conversation times", done)
-        make_durable()
         progress.finish("conversation times")
+
+    def can_write_beside(self) -> bool:
+        """Whether a table can be written by a second connection while this one writes:
+        on PostgreSQL, unless the caller holds a transaction (then all of it is in there)."""
+        return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+    def make_durable(self) -> None:
+        """The end: every lazily committed batch on disk before the import says it is done."""
+        make_durable()
 
     def _add_blank_profiles(self, first_pk: int, last_pk: int) -> None:
         """Every conversation has a profile, as one started by a webhook does."""

@@ -10,10 +10,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.core.management.base import OutputWrapper
+from django.db import connection, transaction
 from django.test import Client
 
 from conversations.legacy.importer import import_legacy_database
+from conversations.management.commands.import_legacy_db import TerminalProgress
 from conversations.models import (
     Conversation,
     Direction,
@@ -495,6 +497,51 @@ def test_a_run_after_a_crash_halfway_leaves_the_same_rows_as_one_clean_run(legac
     assert_a_rerun_leaves_what_a_clean_run_does(db.path)
 
 
+class ThreadsOfSteps(CrashAfterBatches):
+    """Notes which thread reported each step, and can still crash one of them."""
+
+    def __init__(self, table: str = "", batches: int = 0):
+        super().__init__(table, batches)
+        self.threads: dict[str, str] = {}
+
+    def start(self, table, total, unit="rows"):
+        self.threads[table] = threading.current_thread().name
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_ledger_written_beside_the_end_of_the_import_leaves_the_same_rows(legacy_db):
+    db = fill_with_quirks(legacy_db())
+    with transaction.atomic():  # a caller's transaction: every table in turn, inside it
+        in_turn = ThreadsOfSteps()
+        import_legacy_database(db.path, batch_size=2, progress=in_turn)
+        rows_in_turn = imported_rows()
+        transaction.set_rollback(True)
+    beside = ThreadsOfSteps()
+
+    import_legacy_database(db.path, batch_size=2, progress=beside)
+
+    assert imported_rows() == rows_in_turn
+    assert set(in_turn.threads.values()) == {threading.current_thread().name}
+    assert beside.threads["processed_messages"] != threading.current_thread().name
+    assert beside.threads["message indexes"] == threading.current_thread().name
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("failing", ["processed_messages", "conversation times"])
+def test_a_crash_beside_or_in_the_main_step_stops_both_and_a_rerun_completes(legacy_db, failing):
+    db = fill_with_quirks(legacy_db())
+    threads_before = threading.active_count()
+
+    with pytest.raises(SimulatedCrash):
+        import_legacy_database(db.path, batch_size=2, progress=ThreadsOfSteps(failing, 1))
+
+    assert threading.active_count() == threads_before  # the ledger's thread did not linger
+    assert Message.objects.count() == 8  # the messages were loaded and indexed before
+    assert_a_rerun_leaves_what_a_clean_run_does(db.path)
+
+
 def test_a_message_that_arrived_by_webhook_is_not_doubled(legacy_db, import_legacy_db):
     conversation = make_conversation(wa_id=ANA)
     make_message(conversation, wamid="wamid.ana.1", text="Hola, soy Ana 👋")
@@ -888,19 +935,68 @@ class Terminal(StringIO):
     def isatty(self) -> bool:
         return True
 
+    def screen(self) -> list[str]:
+        """The lines a terminal shows after the output: carriage returns, cursor-up
+        (ESC[nF) and the erasers ESC[K and ESC[J applied."""
+        rows, x, y = [""], 0, 0
+        for token in re.split(r"(\x1b\[\d*[FKJ]|\r|\n)", self.getvalue()):
+            if token == "\r":
+                x = 0
+            elif token == "\n":
+                x, y = 0, y + 1
+                rows += [""] * (y + 1 - len(rows))
+            elif token.startswith("\x1b["):
+                if token.endswith("F"):
+                    x, y = 0, y - int(token[2:-1] or 1)
+                else:
+                    rows[y] = rows[y][:x]
+                    if token.endswith("J"):
+                        del rows[y + 1 :]
+            elif token:
+                rows[y] = rows[y][:x] + token + rows[y][x + len(token) :]
+                x += len(token)
+        return [row for row in rows if row]
+
 
 def test_progress_redraws_one_line_per_table_on_a_terminal(legacy_db):
-    db = legacy_db()
-    for n in range(5):
-        db.message(ANA, f"message {n}")
+    db = fill_with_quirks(legacy_db())
     terminal = Terminal()
 
     call_command("import_legacy_db", str(db.path), stdout=StringIO(), stderr=terminal)
 
-    lines = terminal.getvalue().split("\n")
-    messages = next(line for line in lines if "\rmessages" in line)
-    assert messages.rsplit("\r", 1)[-1].split()[:3] == ["messages", "5/5", "100%"]
-    assert "rows/s" in messages and "ETA" in messages
+    shown = [line.split()[:3] for line in terminal.screen()]
+    assert [line[0] for line in shown] == [
+        "conversations",
+        "client_profiles",
+        "messages",
+        *(["message"] if connection.vendor == "postgresql" else []),  # indexes, after a bulk load
+        "processed_messages",
+        "conversation",
+    ]
+    assert ["messages", "10/10", "100%"] in shown
+    assert all(line.endswith("ETA 0s") for line in terminal.screen())
+
+
+def test_two_steps_at_once_each_keep_their_line_on_a_terminal():
+    terminal = Terminal()
+    progress = TerminalProgress(OutputWrapper(terminal))
+
+    progress.start("message indexes", 6, unit="indexes and keys")
+    progress.start("processed_messages", 400)
+    progress.advance("processed_messages", 100)
+    progress.finish("processed_messages")  # a redraw even inside REDRAW_SECONDS
+    during = terminal.screen()
+    progress.advance("message indexes", 6)
+    progress.finish("message indexes")
+
+    assert [line.split()[:3] for line in during] == [
+        ["processed_messages", "100/400", "25%"],
+        ["message", "indexes", "0/6"],
+    ]
+    assert [line.split()[:3] for line in terminal.screen()] == [
+        ["processed_messages", "100/400", "25%"],
+        ["message", "indexes", "6/6"],
+    ]
 
 
 def test_a_batch_size_below_one_is_refused(legacy_db):

@@ -13,6 +13,7 @@ live table instead (slower, for an install already busy with conversations).
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
@@ -49,15 +50,11 @@ def _duration(seconds: float) -> str:
 
 
 class _Meter:
-    """Rows done / total, rate and ETA of the table in progress."""
+    """Rows done / total, rate and ETA of one table (or step) in progress."""
 
-    def __init__(self) -> None:
-        self.table, self.total, self.done, self.started = "", 0, 0, 0.0
-        self.unit = "rows"
-
-    def start(self, table: str, total: int, unit: str = "rows") -> None:
-        self.table, self.total, self.done, self.started = table, total, 0, time.monotonic()
-        self.unit = unit
+    def __init__(self, total: int, unit: str) -> None:
+        self.total, self.unit, self.done, self.started = total, unit, 0, time.monotonic()
+        self.next_percent = LINE_STEP_PERCENT  # LineProgress: the next line's percentage
 
     def figures(self) -> tuple[str, str, str, str]:
         """(done/total, percent, rate, ETA) as shown."""
@@ -68,59 +65,79 @@ class _Meter:
         return f"{self.done:,}/{self.total:,}", f"{percent}%", f"{rate:,.0f} {self.unit}/s", eta
 
 
-class TerminalProgress(_Meter):
-    """One line per table, redrawn in place."""
+class _Meters:
+    """The steps in progress. Two can run at once (the ledger is written beside the index
+    build), from two threads: every change and every write holds the lock."""
 
     def __init__(self, out: OutputWrapper):
-        super().__init__()
         self.out = out
+        self.meters: dict[str, _Meter] = {}
+        self.lock = threading.Lock()
+
+
+class TerminalProgress(_Meters):
+    """A line per step in progress, redrawn in place; a finished step's line stays."""
+
+    def __init__(self, out: OutputWrapper):
+        super().__init__(out)
         self.drawn_at = 0.0
+        self.lines_shown = 0  # live lines above the cursor, redrawn next time
 
     def start(self, table: str, total: int, unit: str = "rows") -> None:
-        super().start(table, total, unit)
-        self._draw()
-
-    def advance(self, table: str, done: int) -> None:
-        self.done = done
-        if time.monotonic() - self.drawn_at >= REDRAW_SECONDS:
+        with self.lock:
+            self.meters[table] = _Meter(total, unit)
             self._draw()
 
+    def advance(self, table: str, done: int) -> None:
+        with self.lock:
+            self.meters[table].done = done
+            if time.monotonic() - self.drawn_at >= REDRAW_SECONDS:
+                self._draw()
+
     def finish(self, table: str) -> None:
-        self._draw()
-        self.out.write("")
+        with self.lock:
+            self._draw(ended=(table, self.meters.pop(table)))
 
-    def _draw(self) -> None:
+    def _draw(self, ended: tuple[str, _Meter] | None = None) -> None:
         self.drawn_at = time.monotonic()
-        rows, percent, rate, eta = self.figures()
-        line = f"{self.table:<20} {rows:>23} {percent:>4}  {rate:>15}  ETA {eta}"
-        self.out.write(f"\r{line}\x1b[K", ending="")
+        lines = [self._line(*ended)] if ended else []
+        lines += [self._line(table, meter) for table, meter in self.meters.items()]
+        up = f"\x1b[{self.lines_shown}F" if self.lines_shown else "\r"
+        # Back to the first live line, each line redrawn and cleared to its end, and what
+        # is below (a line no longer shown) cleared.
+        self.out.write(up + "".join(f"{line}\x1b[K\n" for line in lines) + "\x1b[J", ending="")
         self.out.flush()
+        self.lines_shown = len(self.meters)
+
+    @staticmethod
+    def _line(table: str, meter: _Meter) -> str:
+        rows, percent, rate, eta = meter.figures()
+        return f"{table:<20} {rows:>23} {percent:>4}  {rate:>15}  ETA {eta}"
 
 
-class LineProgress(_Meter):
+class LineProgress(_Meters):
     """Plain lines for logs and pipes: one every 10 % of a table, and one when it is done."""
 
-    def __init__(self, out: OutputWrapper):
-        super().__init__()
-        self.out = out
-        self.next_percent = LINE_STEP_PERCENT
-
     def start(self, table: str, total: int, unit: str = "rows") -> None:
-        super().start(table, total, unit)
-        self.next_percent = LINE_STEP_PERCENT
-        self.out.write(f"{table}: {total:,} {unit}")
+        with self.lock:
+            self.meters[table] = _Meter(total, unit)
+            self.out.write(f"{table}: {total:,} {unit}")
 
     def advance(self, table: str, done: int) -> None:
-        self.done = done
-        percent = 100 * done // self.total if self.total else 100
-        if percent >= self.next_percent and done < self.total:
-            rows, percent_shown, rate, eta = self.figures()
-            self.out.write(f"{table}: {rows} ({percent_shown}), {rate}, ETA {eta}")
-            self.next_percent = (percent // LINE_STEP_PERCENT + 1) * LINE_STEP_PERCENT
+        with self.lock:
+            meter = self.meters[table]
+            meter.done = done
+            percent = 100 * done // meter.total if meter.total else 100
+            if percent >= meter.next_percent and done < meter.total:
+                rows, percent_shown, rate, eta = meter.figures()
+                self.out.write(f"{table}: {rows} ({percent_shown}), {rate}, ETA {eta}")
+                meter.next_percent = (percent // LINE_STEP_PERCENT + 1) * LINE_STEP_PERCENT
 
     def finish(self, table: str) -> None:
-        elapsed = time.monotonic() - self.started
-        self.out.write(f"{table}: done, {self.done:,} {self.unit} in {_duration(elapsed)}")
+        with self.lock:
+            meter = self.meters.pop(table)
+            elapsed = time.monotonic() - meter.started
+            self.out.write(f"{table}: done, {meter.done:,} {meter.unit} in {_duration(elapsed)}")
 
 
 SUMMARY_COLUMNS = (
