@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from conversations.legacy.bulk import (
     TableShape,
     commit_lazily,
+    constants_as_column_defaults,
     indexes_built_after,
     insert_new_rows,
     make_durable,
@@ -340,7 +341,10 @@ class DatabaseWriter:
             return
         with transaction.atomic():
             commit_lazily()
-            with indexes_built_after(Message, progress, "message indexes"):
+            with (
+                indexes_built_after(Message, progress, "message indexes"),
+                constants_as_column_defaults(self._messages),
+            ):
                 yield
 
     def messages(self, batch: list[LegacyMessage]) -> BatchResult:

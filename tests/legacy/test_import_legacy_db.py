@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
 from conversations.legacy.importer import import_legacy_database
 from conversations.management.commands.import_legacy_db import TerminalProgress
@@ -601,7 +602,8 @@ def test_conversation_clocks_come_from_messages_and_never_move_backwards(
 
 
 def message_schema() -> list[tuple]:
-    """conversations_message's indexes (name, columns, unique, partial) and constraints."""
+    """conversations_message's indexes (name, columns, unique, partial), constraints and
+    column defaults."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -612,8 +614,14 @@ def message_schema() -> list[tuple]:
             "FROM pg_index JOIN pg_class AS index ON index.oid = pg_index.indexrelid "
             "WHERE pg_index.indrelid = %s::regclass "
             "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid), null, null "
-            "FROM pg_constraint WHERE conrelid = %s::regclass ORDER BY 1, 2",
-            [Message._meta.db_table] * 2,
+            "FROM pg_constraint WHERE conrelid = %s::regclass "
+            "UNION ALL SELECT 'column', attname, "
+            "   coalesce(pg_get_expr(adbin, adrelid), 'no default'), null, null "
+            "FROM pg_attribute LEFT JOIN pg_attrdef "
+            "   ON adrelid = attrelid AND adnum = attnum "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY 1, 2",
+            [Message._meta.db_table] * 3,
         )
         return [
             (kind, name, definition.split(" WHERE ")[0], unique, partial)
@@ -653,19 +661,36 @@ def test_a_first_import_loads_messages_in_bulk_and_leaves_the_schema_as_it_was(
     assert Message.objects.filter(conversation__wa_id=BOB).count() == 3
 
 
+def every_message_value() -> list[tuple]:
+    """Each message's every column, less its id, conversation id and row creation time."""
+    names = [
+        field.attname
+        for field in Message._meta.concrete_fields
+        if field.attname not in ("id", "conversation_id", "created_at")
+    ]
+    return sorted(
+        Message.objects.values_list("conversation__wa_id", *names),
+        key=lambda row: (row[names.index("legacy_id") + 1], row[names.index("wamid") + 1] or ""),
+    )
+
+
 @pytest.mark.postgres
 def test_online_and_bulk_imports_leave_the_same_rows(legacy_db, import_legacy_db):
     db = fill_with_quirks(legacy_db())
     output = import_legacy_db(db.path, "--online")
     assert "Messages were loaded in one transaction" not in output.stdout
-    online = imported_rows()
+    online, online_messages = imported_rows(), every_message_value()
     for model in (Conversation, ProcessedMessage):
         model.objects.all().delete()
+    started = timezone.now()
 
     output = import_legacy_db(db.path)
 
     assert "Messages were loaded in one transaction" in output.stdout
     assert imported_rows() == online
+    assert every_message_value() == online_messages
+    created = set(Message.objects.values_list("created_at", flat=True))
+    assert len(created) == 1 and started <= created.pop() <= timezone.now()
 
 
 @pytest.mark.postgres
