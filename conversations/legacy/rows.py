@@ -448,6 +448,37 @@ _from_isoformat = datetime.fromisoformat
 _new_tuple = tuple.__new__
 
 
+def _plain_utc(value: object) -> datetime | None:
+    """The instant of a naive UTC text timestamp, the shape the bot wrote (what
+    parse_timestamp reads as OK); None for any other value, to go through parse_timestamp."""
+    if type(value) is str and len(value) > 10:
+        try:
+            parsed = _from_isoformat(value)
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _is_plain_wamid(value: object) -> bool:
+    """Whether a whatsapp_id is one clean_wamid keeps as it is (OK, not None)."""
+    return (
+        type(value) is str
+        and 0 < len(value) <= MAX_WAMID
+        and value.strip() == value
+        and "\x00" not in value
+    )
+
+
+def _normalised(issues: list[Issue], column: str, normalise, value: object):
+    """A value that is not plain, through its normaliser; noted unless that reads it OK."""
+    result, outcome = normalise(value)
+    if outcome is not _OK:
+        issues.append(Issue(column, outcome, shown(value)))
+    return result
+
+
 def parse_message(row: tuple) -> LegacyMessage:
     """(id, id, phone_number, message_text, sender, timestamp, message_type, whatsapp_id).
 
@@ -475,43 +506,17 @@ def parse_message(row: tuple) -> LegacyMessage:
     if type(text) is str and "\x00" not in text:
         cleaned = text
     else:
-        cleaned, outcome = clean_text(text)
-        if outcome is not _OK:
-            issues.append(Issue("message_text", outcome, shown(text)))
-
-    if type(timestamp) is str and len(timestamp) > 10:
-        try:
-            when = _from_isoformat(timestamp)
-        except ValueError:
-            when = None
-    else:
-        when = None
-    if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    else:
-        when, outcome = parse_timestamp(timestamp)
-        if outcome is not _OK:
-            issues.append(Issue("timestamp", outcome, shown(timestamp)))
-
+        cleaned = _normalised(issues, "message_text", clean_text, text)
+    when = _plain_utc(timestamp)
+    if when is None:
+        when = _normalised(issues, "timestamp", parse_timestamp, timestamp)
     kind = _type_of(message_type)
     if kind is None:
-        kind, outcome = map_message_type(message_type)
-        if outcome is not _OK:
-            issues.append(Issue("message_type", outcome, shown(message_type)))
-
-    if whatsapp_id is None:
-        wamid = None
-    elif (
-        type(whatsapp_id) is str
-        and 0 < len(whatsapp_id) <= MAX_WAMID
-        and whatsapp_id.strip() == whatsapp_id
-        and "\x00" not in whatsapp_id
-    ):
+        kind = _normalised(issues, "message_type", map_message_type, message_type)
+    if whatsapp_id is None or _is_plain_wamid(whatsapp_id):
         wamid = whatsapp_id
     else:
-        wamid, outcome = clean_wamid(whatsapp_id)
-        if outcome is not _OK:
-            issues.append(Issue("whatsapp_id", outcome, shown(whatsapp_id)))
+        wamid = _normalised(issues, "whatsapp_id", clean_wamid, whatsapp_id)
 
     direction, sender_kind = who if who is not None else (None, None)
     return _new_tuple(
@@ -536,20 +541,25 @@ def parse_message(row: tuple) -> LegacyMessage:
 def parse_processed_message(row: tuple) -> LegacyProcessedMessage:
     """(rowid, whatsapp_id, processed_at) as the reader selects.
 
-    Hot like parse_message (one row per answered message): outcomes checked inline.
+    Hot like parse_message (one row per answered message), and read the same way: the
+    plain values checked first, anything else through its normaliser.
     """
     rowid, whatsapp_id, processed = row
     issues: list[Issue] = []
-    wamid, outcome = clean_wamid(whatsapp_id)
-    if outcome is not Outcome.OK:
-        issues.append(Issue("whatsapp_id", outcome, shown(whatsapp_id)))
-    processed_at, outcome = parse_timestamp(processed)
-    if outcome is not Outcome.OK:
-        issues.append(Issue("processed_at", outcome, shown(processed)))
-    return LegacyProcessedMessage(
-        rowid,
-        wamid,
-        processed_at,
-        tuple(issues) if issues else (),
-        None if wamid else f"whatsapp_id {shown(whatsapp_id)} is not a usable id",
+    if _is_plain_wamid(whatsapp_id):
+        wamid = whatsapp_id
+    else:
+        wamid = _normalised(issues, "whatsapp_id", clean_wamid, whatsapp_id)
+    processed_at = _plain_utc(processed)
+    if processed_at is None:
+        processed_at = _normalised(issues, "processed_at", parse_timestamp, processed)
+    return _new_tuple(
+        LegacyProcessedMessage,
+        (
+            rowid,
+            wamid,
+            processed_at,
+            tuple(issues) if issues else (),
+            None if wamid else f"whatsapp_id {shown(whatsapp_id)} is not a usable id",
+        ),
     )

@@ -13,6 +13,7 @@ from conversations.legacy.rows import (
     normalise_phone,
     parse_bool,
     parse_message,
+    parse_processed_message,
     parse_timestamp,
 )
 from conversations.models import Direction, MessageType, Sender
@@ -165,3 +166,19 @@ def test_a_message_row_reads_each_value_as_its_normaliser_does(timestamp, sender
                 for column, (_, outcome) in expected.items()
                 if outcome is not Outcome.OK
             }
+
+
+@pytest.mark.parametrize("timestamp", [value for value, _, _ in TIMESTAMPS])
+def test_a_ledger_row_reads_each_value_as_its_normaliser_does(timestamp):
+    for wamid in WAMIDS:
+        processed = parse_processed_message((3, wamid, timestamp))
+
+        expected = {"whatsapp_id": clean_wamid(wamid), "processed_at": parse_timestamp(timestamp)}
+        assert processed.wamid == expected["whatsapp_id"][0]
+        assert processed.processed_at == expected["processed_at"][0]
+        assert (processed.rejection is None) == (processed.wamid is not None)
+        assert {issue.column: issue.outcome for issue in processed.issues} == {
+            column: outcome
+            for column, (_, outcome) in expected.items()
+            if outcome is not Outcome.OK
+        }
