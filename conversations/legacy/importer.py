@@ -201,16 +201,16 @@ class _TableImport:
 
         def parsed_batches() -> Iterator[tuple[int, list[Row]]]:
             for raw_rows in self.legacy.batches(layout, self.batch_size):
-                placeable = []
-                for values in raw_rows:
-                    row = parse(values)
-                    if row.issues or row.rejection:
-                        tally.count_row(where(row), row.issues, row.rejection)
-                    else:
-                        tally.read += 1
-                    if row.rejection is None:
-                        placeable.append(row)
-                yield len(raw_rows), placeable
+                parsed = list(map(parse, raw_rows))
+                tally.read += len(parsed)
+                # Most rows were read as they are: only the others are looked at again.
+                rejected = False
+                for row in [row for row in parsed if row.issues or row.rejection]:
+                    tally.count_issues(where(row), row.issues, row.rejection)
+                    rejected = rejected or row.rejection is not None
+                if rejected:
+                    parsed = [row for row in parsed if row.rejection is None]
+                yield len(raw_rows), parsed
 
         with read_ahead(parsed_batches()) as batches:
             for size, placeable in batches:

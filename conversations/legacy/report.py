@@ -32,8 +32,8 @@ class TableReport:
     not_placed_sample: list[str] = field(default_factory=list)
     unparseable_sample: list[str] = field(default_factory=list)
 
-    def count_row(self, where: str, issues: tuple[Issue, ...], rejection: str | None) -> None:
-        self.read += 1
+    def count_issues(self, where: str, issues: tuple[Issue, ...], rejection: str | None) -> None:
+        """One row read with issues, or not placed at all (`rejection` says why)."""
         if rejection is not None:
             self.not_placed += 1
             if len(self.not_placed_sample) < SAMPLE_SIZE:
