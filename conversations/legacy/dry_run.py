@@ -69,6 +69,10 @@ class DryRunWriter:
         return BatchResult(new, len(batch) - new)
 
     @contextmanager
+    def loading_profiles(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
+        yield
+
+    @contextmanager
     def loading_messages(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
         yield
 

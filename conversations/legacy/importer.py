@@ -93,7 +93,11 @@ def import_legacy_database(
             writer = DatabaseWriter(report, now=now)
         run = _TableImport(legacy, report, batch_size, progress)
         run.table(CONVERSATIONS, parse_conversation, writer.conversations, _row_and_phone)
-        run.table(CLIENT_PROFILES, parse_profile, writer.profiles, _row_and_phone)
+        with (
+            _kept_none_if_in_bulk(report, CLIENT_PROFILES.name, "profiles"),
+            writer.loading_profiles(legacy.count(CLIENT_PROFILES), progress, online=online),
+        ):
+            run.table(CLIENT_PROFILES, parse_profile, writer.profiles, _row_and_phone)
 
         def import_ledger() -> None:
             run.table(
@@ -108,21 +112,13 @@ def import_legacy_database(
         # clocks), which keeps the database server busy and Python idle.
         ledger = _Beside(import_ledger, run) if writer.can_write_beside() else None
         try:
-            total = legacy.count(MESSAGES)
-            try:
-                with writer.loading_messages(total, progress, online=online):
-                    run.table(
-                        MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}"
-                    )
-                    if ledger:
-                        ledger.start()
-            except LegacyReadError as error:
-                if report.messages_in_bulk:
-                    raise LegacyReadError(
-                        f"{error} The messages were being loaded in one transaction: none of "
-                        "them were kept."
-                    ) from error
-                raise
+            with (
+                _kept_none_if_in_bulk(report, MESSAGES.name, "messages"),
+                writer.loading_messages(legacy.count(MESSAGES), progress, online=online),
+            ):
+                run.table(MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}")
+                if ledger:
+                    ledger.start()
             if not ledger:
                 import_ledger()
             writer.finish(progress, page_size=batch_size)
@@ -144,6 +140,19 @@ def import_legacy_database(
         },
     )
     return report
+
+
+@contextmanager
+def _kept_none_if_in_bulk(report: ImportReport, table: str, rows: str) -> Iterator[None]:
+    """A file that breaks while a table loads in bulk: say that none of its rows stay."""
+    try:
+        yield
+    except LegacyReadError as error:
+        if table not in report.loaded_in_bulk:
+            raise
+        raise LegacyReadError(
+            f"{error} The {rows} were being loaded in one transaction: none of them were kept."
+        ) from error
 
 
 @contextmanager

@@ -61,7 +61,8 @@ class ImportReport:
     blank_profiles_added: int = 0  # for conversations with no legacy profile
     dated_by_fallback: int = 0  # messages without a usable timestamp
     invalid_utf8_values: int = 0
-    messages_in_bulk: bool = False  # loaded in one transaction, indexes built at the end
+    # Legacy tables loaded in one transaction each, their indexes built at the end.
+    loaded_in_bulk: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 

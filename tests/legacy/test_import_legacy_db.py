@@ -601,9 +601,9 @@ def test_conversation_clocks_come_from_messages_and_never_move_backwards(
 # The bulk load (PostgreSQL): one transaction, the messages' indexes built at the end
 
 
-def message_schema() -> list[tuple]:
-    """conversations_message's indexes (name, columns, unique, partial), constraints and
-    column defaults."""
+def message_schema(model=Message) -> list[tuple]:
+    """A table's (conversations_message's) indexes (name, columns, unique, partial),
+    constraints and column defaults."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -621,7 +621,7 @@ def message_schema() -> list[tuple]:
             "   ON adrelid = attrelid AND adnum = attnum "
             "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
             "ORDER BY 1, 2",
-            [Message._meta.db_table] * 3,
+            [model._meta.db_table] * 3,
         )
         return [
             (kind, name, definition.split(" WHERE ")[0], unique, partial)
@@ -659,6 +659,23 @@ def test_a_first_import_loads_messages_in_bulk_and_leaves_the_schema_as_it_was(
     assert message_schema() == schema
     assert uses_the_reply_queue_index()
     assert Message.objects.filter(conversation__wa_id=BOB).count() == 3
+
+
+@pytest.mark.postgres
+def test_a_first_import_loads_profiles_in_bulk_and_leaves_their_schema_as_it_was(
+    legacy_db, import_legacy_db
+):
+    schemas = [message_schema(model) for model in (ClientProfile, ProfileFieldSource)]
+    db = fill_with_quirks(legacy_db())
+
+    output = import_legacy_db(db.path)
+
+    assert "Profiles were loaded in one transaction" in output.stdout
+    assert "profile indexes: done, 5 indexes and keys" in output.stderr  # 4 + 1 foreign
+    assert "profile source indexes: done, 7 indexes and keys" in output.stderr  # 3 + 4
+    assert [message_schema(model) for model in (ClientProfile, ProfileFieldSource)] == schemas
+    assert ClientProfile.objects.get(conversation__wa_id=ANA).name == "Ana"
+    assert ProfileFieldSource.objects.filter(profile__conversation__wa_id=ANA).exists()
 
 
 def every_message_value() -> list[tuple]:
@@ -723,6 +740,22 @@ def test_a_crash_during_a_bulk_load_keeps_no_message_and_every_index(legacy_db):
     assert_a_rerun_leaves_what_a_clean_run_does(db.path)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_during_a_bulk_profile_load_keeps_no_profile_and_every_index(legacy_db):
+    schemas = [message_schema(model) for model in (ClientProfile, ProfileFieldSource)]
+    db = fill_with_quirks(legacy_db())
+    with pytest.raises(SimulatedCrash):
+        import_legacy_database(
+            db.path, batch_size=1, progress=CrashAfterBatches("client_profiles", 1)
+        )
+
+    assert ClientProfile.objects.count() == ProfileFieldSource.objects.count() == 0
+    assert [message_schema(model) for model in (ClientProfile, ProfileFieldSource)] == schemas
+    assert Conversation.objects.filter(wa_id=ANA).exists()  # tables before it stay
+    assert_a_rerun_leaves_what_a_clean_run_does(db.path)
+
+
 class PostWebhookMidway:
     """A progress listener that, while messages are being loaded, has Meta deliver a
     webhook from another connection, as a live install would get one."""
@@ -774,7 +807,7 @@ def test_a_webhook_delivered_during_a_bulk_load_is_received_and_stored_after_it(
 
     report = import_legacy_database(db.path, batch_size=2, progress=midway)
 
-    assert report.messages_in_bulk
+    assert "messages" in report.loaded_in_bulk
     assert midway.status == 200  # answered while the message table was locked
     run_worker()
     assert Message.objects.get(wamid=midway.message).conversation.wa_id == ANA
@@ -993,8 +1026,10 @@ def test_progress_redraws_one_line_per_table_on_a_terminal(legacy_db):
     assert [line[0] for line in shown] == [
         "conversations",
         "client_profiles",
+        # After a bulk load, its indexes and keys.
+        *(["profile", "profile"] if connection.vendor == "postgresql" else []),
         "messages",
-        *(["message"] if connection.vendor == "postgresql" else []),  # indexes, after a bulk load
+        *(["message"] if connection.vendor == "postgresql" else []),
         "processed_messages",
         "conversation",
     ]

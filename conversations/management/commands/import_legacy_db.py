@@ -3,11 +3,12 @@ legacy bot.
 
 Imports the old Flask bot's SQLite database (conversations, client profiles, messages and
 the processed-message ledger). Safe to re-run: rows already here are skipped. Progress goes
-to stderr (a redrawn line on a terminal, plain lines in logs), the summary to stdout.
+to stderr (redrawn lines on a terminal, plain lines in logs), the summary to stdout.
 
-On PostgreSQL a first import loads the messages in one transaction and builds their indexes
-at the end, locking the messages table meanwhile; `--online` writes batch by batch into the
-live table instead (slower, for an install already busy with conversations).
+On PostgreSQL a first import loads the profiles, then the messages, in one transaction each
+and builds their indexes at the end, locking those tables meanwhile; `--online` writes batch
+by batch into the live tables instead (slower, for an install already busy with
+conversations).
 """
 
 from __future__ import annotations
@@ -188,11 +189,15 @@ def render_summary(report: ImportReport) -> str:
         (report.invalid_utf8_values, "text value(s) were not UTF-8: the bad bytes became U+FFFD."),
     )
     notes += [f"{count:,} {text}" for count, text in counts if count]
-    if report.messages_in_bulk:
-        notes.append(
-            "Messages were loaded in one transaction and their indexes built at the end "
-            "(the messages table was locked meanwhile; --online avoids that)."
-        )
+    for table, rows, locked in (
+        ("client_profiles", "Profiles", "the profile tables were"),
+        ("messages", "Messages", "the messages table was"),
+    ):
+        if table in report.loaded_in_bulk:
+            notes.append(
+                f"{rows} were loaded in one transaction and their indexes built at the end "
+                f"({locked} locked meanwhile; --online avoids that)."
+            )
     lines += [f"- {note}" for note in notes]
     for title, attr in (
         ("Rows not placed (sample)", "not_placed_sample"),
@@ -229,8 +234,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--online",
             action="store_true",
-            help="Keep the messages table readable and writable during the import: write "
-            "batch by batch into its live indexes, never the faster bulk load that locks it.",
+            help="Keep the profile and message tables readable and writable during the "
+            "import: write batch by batch into their live indexes, never the faster bulk load "
+            "that locks them.",
         )
 
     def handle(self, *args, path: str, dry_run: bool, batch_size: int, online: bool, **options):
