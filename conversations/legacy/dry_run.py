@@ -73,6 +73,10 @@ class DryRunWriter:
         yield
 
     @contextmanager
+    def loading_ledger(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
+        yield
+
+    @contextmanager
     def loading_messages(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
         yield
 

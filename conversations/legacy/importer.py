@@ -100,12 +100,16 @@ def import_legacy_database(
             run.table(CLIENT_PROFILES, parse_profile, writer.profiles, _row_and_phone)
 
         def import_ledger() -> None:
-            run.table(
-                PROCESSED_MESSAGES,
-                parse_processed_message,
-                writer.processed,
-                lambda p: f"row {p.row}",
-            )
+            with (
+                _kept_none_if_in_bulk(report, PROCESSED_MESSAGES.name, "processed messages"),
+                writer.loading_ledger(legacy.count(PROCESSED_MESSAGES), progress, online=online),
+            ):
+                run.table(
+                    PROCESSED_MESSAGES,
+                    parse_processed_message,
+                    writer.processed,
+                    lambda p: f"row {p.row}",
+                )
 
         # The ledger depends on no other table. Where a second connection can write it, it
         # goes beside the end of the import (the message index build, the conversations'

@@ -23,6 +23,7 @@ from conversations.legacy.bulk import (
     indexes_built_after,
     insert_new_rows,
     make_durable,
+    unique_keys_checked_after,
     values_where_in,
 )
 from conversations.legacy.clocks import settle_conversation_clocks
@@ -367,6 +368,22 @@ class DatabaseWriter:
                 constants_as_column_defaults(self._messages),
             ):
                 yield
+
+    @contextmanager
+    def loading_ledger(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
+        """Around the processed-message ledger: in bulk (see _in_bulk), its unique wamid
+        key is checked once at the end (bulk.unique_keys_checked_after), and a wamid it
+        already held (a webhook's, an earlier run's) counts as a duplicate. The table is
+        locked meanwhile: the worker's reply claims wait for it."""
+        with self._in_bulk("processed_messages", ProcessedMessage, total, online=online) as bulk:
+            if not bulk:
+                yield
+                return
+            with unique_keys_checked_after(ProcessedMessage, progress, "ledger keys") as repeated:
+                yield
+            tally = self.report.tables["processed_messages"]
+            tally.imported -= repeated.removed
+            tally.duplicate += repeated.removed
 
     # messages
 

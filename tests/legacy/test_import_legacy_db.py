@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -435,6 +435,46 @@ def test_processed_messages_keep_their_time_or_get_the_import_time(legacy_db, im
 
     assert ProcessedMessage.objects.get(wamid="wamid.a").processed_at == MARCH_1
     assert ProcessedMessage.objects.get(wamid="wamid.b").processed_at >= before
+
+
+@pytest.mark.parametrize("mode", [(), ("--online",)], ids=["default", "online"])
+def test_a_ledger_wamid_already_answered_or_typed_twice_is_kept_once(
+    legacy_db, import_legacy_db, mode
+):
+    answered = ProcessedMessage.objects.create(wamid="wamid.ana.1")  # by the new bot
+    db = legacy_db()
+    db.processed("wamid.ana.1", processed_at="2024-03-01 09:15:22")
+    db.processed("wamid.b", processed_at="2024-03-01 09:15:22")
+    db.processed(" wamid.b ", processed_at="2024-03-02 10:00:00")  # hand-edited, same id
+    db.processed("wamid.c", processed_at="2024-03-01 09:15:22")
+
+    # One row a batch: the repeats meet in the table, not in one batch.
+    output = import_legacy_db(db.path, "--batch-size", "1", *mode)
+
+    assert sorted(ProcessedMessage.objects.values_list("wamid", "processed_at")) == [
+        ("wamid.ana.1", answered.processed_at),
+        ("wamid.b", MARCH_1),
+        ("wamid.c", MARCH_1),
+    ]
+    # rows, imported, duplicate, normalised
+    assert summary_row(output, "processed_messages")[:4] == [4, 2, 2, 1]
+    in_bulk = "Processed messages were loaded in one transaction" in output.stdout
+    assert in_bulk == (connection.vendor == "postgresql" and not mode)
+
+
+@pytest.mark.postgres
+def test_a_first_import_loads_the_ledger_in_bulk_and_keeps_its_unique_key(
+    legacy_db, import_legacy_db
+):
+    schema = message_schema(ProcessedMessage)
+    db = fill_with_quirks(legacy_db())
+
+    output = import_legacy_db(db.path)
+
+    assert "ledger keys: done, 1 unique keys" in output.stderr
+    assert message_schema(ProcessedMessage) == schema
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProcessedMessage.objects.create(wamid=ProcessedMessage.objects.first().wamid)
 
 
 # Safe to repeat
@@ -1031,6 +1071,7 @@ def test_progress_redraws_one_line_per_table_on_a_terminal(legacy_db):
         "messages",
         *(["message"] if connection.vendor == "postgresql" else []),
         "processed_messages",
+        *(["ledger"] if connection.vendor == "postgresql" else []),
         "conversation",
     ]
     assert ["messages", "10/10", "100%"] in shown

@@ -5,10 +5,10 @@ Imports the old Flask bot's SQLite database (conversations, client profiles, mes
 the processed-message ledger). Safe to re-run: rows already here are skipped. Progress goes
 to stderr (redrawn lines on a terminal, plain lines in logs), the summary to stdout.
 
-On PostgreSQL a first import loads the profiles, then the messages, in one transaction each
-and builds their indexes at the end, locking those tables meanwhile; `--online` writes batch
-by batch into the live tables instead (slower, for an install already busy with
-conversations).
+On PostgreSQL a first import loads the profiles, the messages and the ledger in one
+transaction each and builds their indexes at the end, locking those tables meanwhile;
+`--online` writes batch by batch into the live tables instead (slower, for an install
+already busy with conversations).
 """
 
 from __future__ import annotations
@@ -192,6 +192,7 @@ def render_summary(report: ImportReport) -> str:
     for table, rows, locked in (
         ("client_profiles", "Profiles", "the profile tables were"),
         ("messages", "Messages", "the messages table was"),
+        ("processed_messages", "Processed messages", "the ledger table was"),
     ):
         if table in report.loaded_in_bulk:
             notes.append(
@@ -234,9 +235,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--online",
             action="store_true",
-            help="Keep the profile and message tables readable and writable during the "
-            "import: write batch by batch into their live indexes, never the faster bulk load "
-            "that locks them.",
+            help="Keep the profile, message and ledger tables readable and writable during "
+            "the import: write batch by batch into their live indexes, never the faster bulk "
+            "load that locks them.",
         )
 
     def handle(self, *args, path: str, dry_run: bool, batch_size: int, online: bool, **options):
