@@ -43,6 +43,7 @@ _PASSTHROUGH_TYPES = frozenset(
         "CharField",
         "ForeignKey",
         "IntegerField",
+        "OneToOneField",
         "PositiveSmallIntegerField",
         "SmallIntegerField",
         "TextField",
