@@ -1,10 +1,11 @@
 """`import_legacy_database`: the legacy bot's SQLite file into our models, exactly once.
 
-Tables are read in batches and each batch is written in its own transaction, keyed by
-natural keys the database enforces: a conversation by wa_id, one profile per conversation,
-a message by legacy id and by wamid, a processed message by wamid. So running it twice, or
-again after a crash halfway, leaves the same rows as one run, and messages that arrived by
-webhook after the switch are not doubled.
+Tables are read in batches and each batch is written in its own transaction (or, for a
+first import on PostgreSQL, each of the profiles, messages and ledger in one transaction:
+DatabaseWriter._in_bulk), keyed by natural keys the database enforces: a conversation by
+wa_id, one profile per conversation, a message by legacy id and by wamid, a processed
+message by wamid. So running it twice, or again after a crash halfway, leaves the same rows
+as one run, and messages that arrived by webhook after the switch are not doubled.
 
 Messages without a usable timestamp are dated at their conversation's start (the legacy
 `conversations.created_at`, else the earliest dated message of that phone in the batch that
@@ -68,8 +69,8 @@ def import_legacy_database(
     SQLite, or lacks a table or a required column; LegacyReadError when the file turns out
     unreadable halfway (what was committed stays, and a re-run skips it).
 
-    `online` keeps the messages table writable during the import: each batch commits on its
-    own into the live indexes, never the faster bulk load (DatabaseWriter.loading_messages).
+    `online` keeps the tables writable during the import: each batch commits on its own
+    into the live indexes, never the faster bulk loads (DatabaseWriter._in_bulk).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")

@@ -1,4 +1,5 @@
-"""Writes one batch of parsed legacy rows at a time, each batch in its own transaction.
+"""Writes one batch of parsed legacy rows at a time, each batch in its own transaction, or
+a whole table in one when it loads in bulk (DatabaseWriter._in_bulk).
 
 Existing rows win: a conversation or profile already here (a re-run, or the webhook got
 there first) keeps its values and only gets blank fields filled from the legacy row, and
