@@ -17,8 +17,9 @@ Then, on a fresh PostgreSQL database (created and migrated here):
 2. import: `manage.py import_legacy_db` in a child process, as an operator runs it (DEBUG
    off), whose peak RSS is read from the kernel when it exits (wait4);
 3. floor: the imported message rows COPYed, in binary and with no Python in the loop, into a
-   clone of conversations_message (same indexes, constraints and foreign key): what the
-   schema alone costs per row, which no importer can beat.
+   clone of conversations_message (same indexes, constraints and foreign key): what writing
+   into the live table costs per row, the floor of `--online`; a first import's bulk load
+   builds those indexes and the foreign key once at the end instead.
 
 Prints rows/s for both (rows of every table per second of wall time; the import's time
 also covers the index builds and the final pass over conversations), the ratio, the
@@ -290,7 +291,8 @@ def raw_copy(legacy: Path, url: str) -> dict[str, tuple[int, float]]:
 def floor_copy(url: str) -> float:
     """Seconds PostgreSQL alone needs to insert the imported message rows into a clone of
     conversations_message: same columns, indexes, constraints and foreign key, one binary
-    COPY, no Python in the loop. What the model's schema costs, whatever the importer does."""
+    COPY, no Python in the loop: what the schema costs a row written into the live table
+    (the --online path), whatever the importer does in Python."""
     import psycopg
 
     with psycopg.connect(url) as connection, tempfile.TemporaryFile() as dump:
