@@ -15,7 +15,7 @@ Then, on a fresh PostgreSQL database (created and migrated here):
    file and COPY them, untouched, into bare tables (no index, no constraint, one
    transaction each): the speed of light;
 2. import: `manage.py import_legacy_db` in a child process, as an operator runs it (DEBUG
-   off), whose peak RSS is read from the kernel when it exits (wait4);
+   off), whose peak RSS is its own high-water mark (VmHWM), read while it runs;
 3. floor: the imported message rows COPYed, in binary and with no Python in the loop, into a
    clone of conversations_message (same indexes, constraints and foreign key): what writing
    into the live table costs per row, the floor of `--online`; a first import's bulk load
@@ -325,6 +325,23 @@ def floor_copy(url: str) -> float:
     return elapsed
 
 
+def high_water_rss(pid: int) -> int:
+    """A running process's peak resident memory so far, in bytes (0 once it is gone).
+
+    Not wait4's ru_maxrss: Linux carries the parent's high-water mark over a fork and exec
+    into it, so a child of this script (which holds the legacy rows it just generated)
+    would be reported at least as large as the script itself.
+    """
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str, str, int]:
     """(seconds, peak RSS in bytes, stdout, stderr, exit status) of the import command."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -345,8 +362,10 @@ def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str
             start_new_session=True,
         )
         deadline = started + IMPORT_TIMEOUT_SECONDS
+        peak_rss = 0
         try:
             while True:
+                peak_rss = max(peak_rss, high_water_rss(child.pid))
                 pid, status, usage = os.wait4(child.pid, os.WNOHANG)
                 if pid:
                     break
@@ -365,7 +384,7 @@ def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str
         err.seek(0)
         return (
             elapsed,
-            usage.ru_maxrss * 1024,  # kilobytes on Linux
+            peak_rss or usage.ru_maxrss * 1024,  # kilobytes on Linux
             out.read().decode(),
             err.read().decode(),
             child.returncode,
