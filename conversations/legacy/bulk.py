@@ -419,8 +419,11 @@ def indexes_built_after(model: type[Model], progress: Progress, label: str) -> I
     Maintaining an index row by row costs more than sorting the whole table once, and a
     foreign key checked per row (a trigger and a lookup each) costs more than one join:
     loading 200,000 messages takes a third of the time. Unique indexes stay, since they
-    decide what is a duplicate. The definitions are read from the catalog and replayed as
-    they were (same names and options), so the schema ends as the migrations left it.
+    decide what is a duplicate, and so do partial indexes: they hold few rows (the reply
+    queue, an agent's messages; none of a legacy import's), so keeping them costs a
+    predicate check per row, where building one again scans the whole table. The
+    definitions are read from the catalog and replayed as they were (same names and
+    options), so the schema ends as the migrations left it.
 
     Everything is in the caller's transaction: a failure anywhere rolls the load and the
     drops back together, and the table is never seen without its indexes. The price is an
@@ -443,6 +446,7 @@ def indexes_built_after(model: type[Model], progress: Progress, label: str) -> I
             "SELECT index.relname, pg_get_indexdef(index.oid) FROM pg_index "
             "JOIN pg_class AS index ON index.oid = pg_index.indexrelid "
             "WHERE pg_index.indrelid = %s::regclass AND NOT pg_index.indisunique "
+            "AND pg_index.indpred IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = index.oid) "
             "ORDER BY index.relname",
             [table],
