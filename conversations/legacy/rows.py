@@ -448,35 +448,38 @@ _from_isoformat = datetime.fromisoformat
 _new_tuple = tuple.__new__
 
 
-def _plain_utc(value: object) -> datetime | None:
-    """The instant of a naive UTC text timestamp, the shape the bot wrote (what
-    parse_timestamp reads as OK); None for any other value, to go through parse_timestamp."""
-    if type(value) is str and len(value) > 10:
-        try:
-            parsed = _from_isoformat(value)
-        except ValueError:
-            return None
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=UTC)
-    return None
-
-
-def _is_plain_wamid(value: object) -> bool:
-    """Whether a whatsapp_id is one clean_wamid keeps as it is (OK, not None)."""
-    return (
-        type(value) is str
-        and 0 < len(value) <= MAX_WAMID
-        and value.strip() == value
-        and "\x00" not in value
-    )
-
-
 def _normalised(issues: list[Issue], column: str, normalise, value: object):
     """A value that is not plain, through its normaliser; noted unless that reads it OK."""
     result, outcome = normalise(value)
     if outcome is not _OK:
         issues.append(Issue(column, outcome, shown(value)))
     return result
+
+
+def _read_time(issues: list[Issue], column: str, value: object) -> datetime | None:
+    """parse_timestamp's instant, noted unless OK; the naive UTC text the bot wrote (which
+    parse_timestamp reads as OK) is read here, without the call and its outcome."""
+    if type(value) is str and len(value) > 10:
+        try:
+            parsed = _from_isoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+    return _normalised(issues, column, parse_timestamp, value)
+
+
+def _read_wamid(issues: list[Issue], value: object) -> str | None:
+    """clean_wamid's id, noted unless OK; NULL and a trimmed id of the right length (which
+    clean_wamid keeps as they are) are read here."""
+    if value is None or (
+        type(value) is str
+        and 0 < len(value) <= MAX_WAMID
+        and value.strip() == value
+        and "\x00" not in value
+    ):
+        return value
+    return _normalised(issues, "whatsapp_id", clean_wamid, value)
 
 
 def parse_message(row: tuple) -> LegacyMessage:
@@ -507,16 +510,11 @@ def parse_message(row: tuple) -> LegacyMessage:
         cleaned = text
     else:
         cleaned = _normalised(issues, "message_text", clean_text, text)
-    when = _plain_utc(timestamp)
-    if when is None:
-        when = _normalised(issues, "timestamp", parse_timestamp, timestamp)
+    when = _read_time(issues, "timestamp", timestamp)
     kind = _type_of(message_type)
     if kind is None:
         kind = _normalised(issues, "message_type", map_message_type, message_type)
-    if whatsapp_id is None or _is_plain_wamid(whatsapp_id):
-        wamid = whatsapp_id
-    else:
-        wamid = _normalised(issues, "whatsapp_id", clean_wamid, whatsapp_id)
+    wamid = _read_wamid(issues, whatsapp_id)
 
     direction, sender_kind = who if who is not None else (None, None)
     return _new_tuple(
@@ -546,13 +544,8 @@ def parse_processed_message(row: tuple) -> LegacyProcessedMessage:
     """
     rowid, whatsapp_id, processed = row
     issues: list[Issue] = []
-    if _is_plain_wamid(whatsapp_id):
-        wamid = whatsapp_id
-    else:
-        wamid = _normalised(issues, "whatsapp_id", clean_wamid, whatsapp_id)
-    processed_at = _plain_utc(processed)
-    if processed_at is None:
-        processed_at = _normalised(issues, "processed_at", parse_timestamp, processed)
+    wamid = _read_wamid(issues, whatsapp_id)
+    processed_at = _read_time(issues, "processed_at", processed)
     return _new_tuple(
         LegacyProcessedMessage,
         (
