@@ -29,7 +29,7 @@ from django.db import connection
 from django.utils import timezone
 
 from conversations.legacy.dry_run import DryRunWriter
-from conversations.legacy.reader import LegacyDatabase, LegacyReadError
+from conversations.legacy.reader import LegacyDatabase
 from conversations.legacy.report import ImportReport, NoProgress, Progress, TableReport
 from conversations.legacy.rows import (
     CLIENT_PROFILES,
@@ -94,17 +94,11 @@ def import_legacy_database(
             writer = DatabaseWriter(report, now=now)
         run = _TableImport(legacy, report, batch_size, progress)
         run.table(CONVERSATIONS, parse_conversation, writer.conversations, _row_and_phone)
-        with (
-            _kept_none_if_in_bulk(report, CLIENT_PROFILES.name, "profiles"),
-            writer.loading_profiles(legacy.count(CLIENT_PROFILES), progress, online=online),
-        ):
+        with writer.loading_profiles(legacy.count(CLIENT_PROFILES), progress, online=online):
             run.table(CLIENT_PROFILES, parse_profile, writer.profiles, _row_and_phone)
 
         def import_ledger() -> None:
-            with (
-                _kept_none_if_in_bulk(report, PROCESSED_MESSAGES.name, "processed messages"),
-                writer.loading_ledger(legacy.count(PROCESSED_MESSAGES), progress, online=online),
-            ):
+            with writer.loading_ledger(legacy.count(PROCESSED_MESSAGES), progress, online=online):
                 run.table(
                     PROCESSED_MESSAGES,
                     parse_processed_message,
@@ -117,10 +111,7 @@ def import_legacy_database(
         # clocks), which keeps the database server busy and Python idle.
         ledger = _Beside(import_ledger, run) if writer.can_write_beside() else None
         try:
-            with (
-                _kept_none_if_in_bulk(report, MESSAGES.name, "messages"),
-                writer.loading_messages(legacy.count(MESSAGES), progress, online=online),
-            ):
+            with writer.loading_messages(legacy.count(MESSAGES), progress, online=online):
                 run.table(MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}")
                 if ledger:
                     ledger.start()
@@ -145,19 +136,6 @@ def import_legacy_database(
         },
     )
     return report
-
-
-@contextmanager
-def _kept_none_if_in_bulk(report: ImportReport, table: str, rows: str) -> Iterator[None]:
-    """A file that breaks while a table loads in bulk: say that none of its rows stay."""
-    try:
-        yield
-    except LegacyReadError as error:
-        if table not in report.loaded_in_bulk:
-            raise
-        raise LegacyReadError(
-            f"{error} The {rows} were being loaded in one transaction: none of them were kept."
-        ) from error
 
 
 @contextmanager

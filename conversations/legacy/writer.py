@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,8 +28,12 @@ from conversations.legacy.bulk import (
     values_where_in,
 )
 from conversations.legacy.clocks import settle_conversation_clocks
+from conversations.legacy.reader import LegacyReadError
 from conversations.legacy.report import ImportReport, Progress
 from conversations.legacy.rows import (
+    CLIENT_PROFILES,
+    MESSAGES,
+    PROCESSED_MESSAGES,
     LegacyConversation,
     LegacyMessage,
     LegacyProcessedMessage,
@@ -326,65 +330,88 @@ class DatabaseWriter:
     # bulk loads
 
     @contextmanager
-    def _in_bulk(self, table: str, model, total: int, *, online: bool) -> Iterator[bool]:
+    def _in_bulk(
+        self, table: str, model, total: int, *, online: bool, steps: Iterable
+    ) -> Iterator[None]:
         """On PostgreSQL, unless `online`, a first import of a legacy table (the model
-        holds fewer rows than the file) is one transaction, lazily committed; yields
-        whether it is. Otherwise each batch commits on its own."""
+        holds fewer rows than the file) is one transaction, lazily committed, inside the
+        bulk-load `steps` (context managers, entered in order); a file that breaks
+        meanwhile says that none of the table's rows were kept. Otherwise each batch
+        commits on its own, and the steps are never entered."""
         if online or connection.vendor != "postgresql" or model.objects.count() >= total:
-            yield False
+            yield
             return
         self.report.loaded_in_bulk.append(table)
-        with transaction.atomic():
-            commit_lazily()
-            yield True
+        try:
+            with transaction.atomic(), ExitStack() as stack:
+                commit_lazily()
+                for step in steps:
+                    stack.enter_context(step)
+                yield
+        except LegacyReadError as error:
+            raise LegacyReadError(
+                f"{error} The {table.replace('_', ' ')} were being loaded in one transaction: "
+                "none of them were kept."
+            ) from error
 
-    @contextmanager
-    def loading_profiles(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
+    def loading_profiles(
+        self, total: int, progress: Progress, *, online: bool
+    ) -> AbstractContextManager[None]:
         """Around the profiles table: in bulk (see _in_bulk), the profiles' and their
         field sources' secondary indexes and foreign keys are built at the end; checking
         a foreign key per row at each commit took a third of the table's time."""
-        with self._in_bulk("client_profiles", ClientProfile, total, online=online) as bulk:
-            if not bulk:
-                yield
-                return
-            with (
+        return self._in_bulk(
+            CLIENT_PROFILES.name,
+            ClientProfile,
+            total,
+            online=online,
+            steps=(
                 indexes_built_after(ClientProfile, progress, "profile indexes"),
                 indexes_built_after(ProfileFieldSource, progress, "profile source indexes"),
-            ):
-                yield
+            ),
+        )
 
-    @contextmanager
-    def loading_messages(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
+    def loading_messages(
+        self, total: int, progress: Progress, *, online: bool
+    ) -> AbstractContextManager[None]:
         """Around the messages table: in bulk (see _in_bulk), the table's secondary indexes
         and foreign keys are built at the end (bulk.indexes_built_after), about three
         times faster, and its constant columns are defaults meanwhile; the table is locked
         and a failure keeps none of the messages. Otherwise each batch commits on its own
         into the live indexes."""
-        with self._in_bulk("messages", Message, total, online=online) as bulk:
-            if not bulk:
-                yield
-                return
-            with (
+        return self._in_bulk(
+            MESSAGES.name,
+            Message,
+            total,
+            online=online,
+            steps=(
                 indexes_built_after(Message, progress, "message indexes"),
                 constants_as_column_defaults(self._messages),
-            ):
-                yield
+            ),
+        )
 
-    @contextmanager
-    def loading_ledger(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
+    def loading_ledger(
+        self, total: int, progress: Progress, *, online: bool
+    ) -> AbstractContextManager[None]:
         """Around the processed-message ledger: in bulk (see _in_bulk), its unique wamid
         key is checked once at the end (bulk.unique_keys_checked_after), and a wamid it
         already held (a webhook's, an earlier run's) counts as a duplicate. The table is
         locked meanwhile: the worker's reply claims wait for it."""
-        with self._in_bulk("processed_messages", ProcessedMessage, total, online=online) as bulk:
-            if not bulk:
-                yield
-                return
-            with unique_keys_checked_after(ProcessedMessage, progress, "ledger keys") as repeated:
-                yield
-            tally = self.report.tables["processed_messages"]
-            tally.imported -= repeated.removed
-            tally.duplicate += repeated.removed
+        return self._in_bulk(
+            PROCESSED_MESSAGES.name,
+            ProcessedMessage,
+            total,
+            online=online,
+            steps=(self._ledger_keys_checked_after(progress),),
+        )
+
+    @contextmanager
+    def _ledger_keys_checked_after(self, progress: Progress) -> Iterator[None]:
+        with unique_keys_checked_after(ProcessedMessage, progress, "ledger keys") as repeated:
+            yield
+        tally = self.report.tables[PROCESSED_MESSAGES.name]
+        tally.imported -= repeated.removed
+        tally.duplicate += repeated.removed
 
     # messages
 
@@ -441,7 +468,7 @@ class DatabaseWriter:
             self.report.dated_by_fallback += undated
             # Into live indexes, rows grouped by conversation touch fewer index pages; a
             # bulk load builds its indexes at the end, and legacy order suits its keys.
-            bulk = "messages" in self.report.loaded_in_bulk
+            bulk = MESSAGES.name in self.report.loaded_in_bulk
             order = () if bulk else ("conversation_id", "legacy_id")
             result = insert_new_rows(self._messages, rows, order_by=order)
         return BatchResult(result.inserted, len(batch) - result.inserted)
