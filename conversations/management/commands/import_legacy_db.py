@@ -14,6 +14,7 @@ already busy with conversations).
 from __future__ import annotations
 
 import argparse
+import gc
 import threading
 import time
 
@@ -239,6 +240,13 @@ class Command(BaseCommand):
             "the import: write batch by batch into their live indexes, never the faster bulk "
             "load that locks them.",
         )
+
+    def run_from_argv(self, argv):
+        super().run_from_argv(argv)
+        # From the command line the process ends here. Its exit runs the cyclic collector
+        # over every object still alive, which after an import took ~0.4 s; frozen, they
+        # are skipped, and freed with the process as ever. (call_command returns instead.)
+        gc.freeze()
 
     def handle(self, *args, path: str, dry_run: bool, batch_size: int, online: bool, **options):
         progress = (
