@@ -325,6 +325,24 @@ def _copy_into_table(shape: TableShape, rows: Sequence[tuple]) -> InsertResult:
     return InsertResult(len(rows))
 
 
+def copy_lines(shape: TableShape, lines: str) -> None:
+    """PostgreSQL, while the constants are the columns' defaults: COPY lines in COPY's CSV
+    format (the given columns; an empty field is NULL) straight into the table; fails
+    whole on a key already stored."""
+    if not shape.constants_are_column_defaults:
+        raise RuntimeError("copy_lines needs constants_as_column_defaults")
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in shape.given_columns)
+    statement = f"COPY {quote(shape.table)} ({names}) FROM STDIN (FORMAT csv)"
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.copy(statement) as copy,
+    ):
+        copy.write(lines)
+        copy.write("\n")
+
+
 class _JsonTextBinaryDumper(Dumper):
     """jsonb in a binary COPY from JSON already dumped to text (see _preparer)."""
 

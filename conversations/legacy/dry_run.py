@@ -99,6 +99,13 @@ class DryRunWriter:
             new += 1
         return BatchResult(new, len(batch) - new)
 
+    def plain_messages(self, legacy: LegacyDatabase) -> None:
+        """Every row is read as values: a dry run counts what parse_message reads."""
+        return None
+
+    def message_lines(self, lines: str, count: int) -> None:
+        raise RuntimeError("a dry run reads no plain message lines")
+
     def processed(self, batch: list[LegacyProcessedMessage]) -> BatchResult:
         wamids = {p.wamid for p in batch}
         existing = ProcessedMessage.objects.filter(wamid__in=wamids).count()

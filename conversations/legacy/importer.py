@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Full, Queue
@@ -29,7 +29,8 @@ from django.db import connection
 from django.utils import timezone
 
 from conversations.legacy.dry_run import DryRunWriter
-from conversations.legacy.reader import LegacyDatabase
+from conversations.legacy.plain import PlainMessages
+from conversations.legacy.reader import LegacyDatabase, LineBatch
 from conversations.legacy.report import ImportReport, NoProgress, Progress, TableReport
 from conversations.legacy.rows import (
     CLIENT_PROFILES,
@@ -112,7 +113,14 @@ def import_legacy_database(
         ledger = _Beside(import_ledger, run) if writer.can_write_beside() else None
         try:
             with writer.loading_messages(legacy.count(MESSAGES), progress, online=online):
-                run.table(MESSAGES, parse_message, writer.messages, lambda m: f"id {m.legacy_id}")
+                run.table(
+                    MESSAGES,
+                    parse_message,
+                    writer.messages,
+                    lambda m: f"id {m.legacy_id}",
+                    plain=writer.plain_messages(legacy),
+                    write_lines=writer.message_lines,
+                )
                 if ledger:
                     ledger.start()
             if not ledger:
@@ -185,36 +193,63 @@ class _TableImport:
         parse: Callable[[tuple], Row],
         write: Callable[[list[Row]], BatchResult],
         where: Callable[[Row], str],
+        *,
+        plain: PlainMessages | None = None,
+        write_lines: Callable[[str, int], BatchResult | None] | None = None,
     ) -> None:
+        """`plain`, if given, makes the plain rows' lines (plain.py), which `write_lines`
+        writes; the other rows are parsed and written by `write`, as every row otherwise."""
         tally = self.report.tables[layout.name]
         tally.total = self.legacy.count(layout)
         self.progress.start(layout.name, tally.total)
         done = 0
 
-        def parsed_batches() -> Iterator[tuple[int, list[Row]]]:
-            for raw_rows in self.legacy.batches(layout, self.batch_size):
-                parsed = list(map(parse, raw_rows))
-                tally.read += len(parsed)
-                # Most rows were read as they are: only the others are looked at again.
-                rejected = False
-                for row in [row for row in parsed if row.issues or row.rejection]:
-                    tally.count_issues(where(row), row.issues, row.rejection)
-                    rejected = rejected or row.rejection is not None
-                if rejected:
-                    parsed = [row for row in parsed if row.rejection is None]
-                yield len(raw_rows), parsed
+        def parsed_batches() -> Iterator[tuple[LineBatch, list[Row]]]:
+            if plain is None:
+                rows = self.legacy.batches(layout, self.batch_size)
+                batches = (LineBatch(0, 0, "", 0, batch) for batch in rows)
+            else:
+                batches = plain.batches(self.batch_size)
+            for batch in batches:
+                tally.read += batch.size
+                yield batch, self._placeable(batch.rows, parse, tally, where)
 
-        with read_ahead(parsed_batches()) as batches:
-            for size, placeable in batches:
+        second: LegacyDatabase | None = None  # to read rows again, beside the reading thread
+        with read_ahead(parsed_batches()) as batches, ExitStack() as closing:
+            for batch, placeable in batches:
                 if self.cancelled.is_set():
                     raise _Cancelled
+                if batch.line_count:
+                    result = write_lines(batch.lines, batch.line_count)
+                    if result is None:  # a key already stored: the whole batch as values
+                        plain.give_up()
+                        if second is None:
+                            second = closing.enter_context(LegacyDatabase.open(self.legacy.path))
+                        rows = second.rows_between(layout, batch.after, batch.last)
+                        placeable = [row for row in map(parse, rows) if row.rejection is None]
+                    else:
+                        tally.imported += result.imported
+                        tally.duplicate += result.duplicate
                 if placeable:
                     result = write(placeable)
                     tally.imported += result.imported
                     tally.duplicate += result.duplicate
-                done += size
+                done += batch.size
                 self.progress.advance(layout.name, done)
         self.progress.finish(layout.name)
+
+    @staticmethod
+    def _placeable(rows: list[tuple], parse, tally, where) -> list:
+        """The rows parsed, their issues counted; less the rows that cannot be placed."""
+        parsed = list(map(parse, rows))
+        # Most rows were read as they are: only the others are looked at again.
+        rejected = False
+        for row in [row for row in parsed if row.issues or row.rejection]:
+            tally.count_issues(where(row), row.issues, row.rejection)
+            rejected = rejected or row.rejection is not None
+        if rejected:
+            parsed = [row for row in parsed if row.rejection is None]
+        return parsed
 
 
 class _Beside:

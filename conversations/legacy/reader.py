@@ -7,7 +7,8 @@ flat whatever the size of the file, and each batch query can be retried on its o
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,6 +27,23 @@ class LegacyReadError(LegacyDatabaseError):
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class LineBatch:
+    """The rows of a table with rowids in (after, last]: `lines` of them as SQLite wrote
+    them (one text, a line each), `rows` (as LegacyDatabase.batches gives them) for those
+    it left to Python."""
+
+    after: int
+    last: int
+    lines: str
+    line_count: int
+    rows: list[tuple]
+
+    @property
+    def size(self) -> int:
+        return self.line_count + len(self.rows)
 
 
 class LegacyDatabase:
@@ -105,19 +123,97 @@ class LegacyDatabase:
                 error = exc
         raise LegacyReadError(f"{self.path}: counting {layout.name} failed ({error}).")
 
-    def _select(self, layout: TableLayout) -> str:
-        present = self._columns[layout.name]
-        # Only columns that exist are named; a missing optional column reads as NULL.
-        columns = ", ".join(_quoted(c) if c in present else "NULL" for c in layout.columns)
-        return (
-            f"SELECT rowid, {columns} FROM {_quoted(layout.name)} "  # noqa: S608 - our names
-            "WHERE rowid > ? ORDER BY rowid LIMIT ?"
-        )
+    def column(self, layout: TableLayout, name: str, table: str = "") -> str:
+        """A column as SQL (of `table`, an alias, if given): its quoted name, or NULL where
+        this (older) copy lacks it."""
+        if name not in self._columns[layout.name]:
+            return "NULL"
+        return f"{table}.{_quoted(name)}" if table else _quoted(name)
 
-    def batches(self, layout: TableLayout, size: int) -> Iterator[list[tuple]]:
-        """Rows as (rowid, *layout.columns) tuples, `size` at a time, in rowid order."""
-        sql = self._select(layout)
+    def _select(self, layout: TableLayout, where: str = "rowid > ? ORDER BY rowid LIMIT ?") -> str:
+        # Only columns that exist are named; a missing optional column reads as NULL.
+        columns = ", ".join(self.column(layout, c) for c in layout.columns)
+        return f"SELECT rowid, {columns} FROM {_quoted(layout.name)} WHERE {where}"  # noqa: S608
+
+    def keep(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        rows: Iterable[tuple] = (),
+        select: str = "",
+        params: tuple = (),
+    ) -> None:
+        """A table of our own in this connection's temporary schema, holding `rows` or what
+        `select` finds: the legacy file itself stays untouched (it is open read-only)."""
+        name = f"temp.{_quoted(table)}"
+        marks = ", ".join("?" for _ in columns)
+        try:
+            self._connection.execute(f"DROP TABLE IF EXISTS {name}")
+            self._connection.execute(f"CREATE TABLE {name} ({', '.join(columns)})")
+            self._connection.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
+            if select:
+                self._connection.execute(f"INSERT OR IGNORE INTO {name} {select}", params)
+        except sqlite3.DatabaseError as exc:
+            raise LegacyReadError(f"{self.path}: reading it failed ({exc}).") from exc
+
+    def line_batches(
+        self, layout: TableLayout, lines: str, size: int, params: tuple = ()
+    ) -> Iterator[LineBatch]:
+        """Like batches, but SQLite writes what it can of each batch as lines: `lines` is a
+        SELECT of (rowid, line) over the table that takes `params`, then the rowid to start
+        after and the batch size; a row whose line is NULL comes as values, as from batches.
+
+        The lines come joined, as one text: Python makes one object of a batch's lines,
+        and this thread takes the GIL back once for them, not once a row (which, while
+        another thread runs, can wait a switch interval each time). A batch holding text
+        that is not UTF-8 comes all as values, read tolerantly.
+        """
+        aggregates = (
+            "max(rowid), count(*), count(line), group_concat(line, char(10)), "
+            "json_group_array(rowid) FILTER (WHERE line IS NULL)"
+        )
+        joined = f"SELECT {aggregates} FROM ({lines})"  # noqa: S608 - the caller's SQL
+        by_rowid = self._select(layout, "rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid")
         after = -(2**63)
+        while True:
+            try:
+                try:
+                    last, found, plain, text, others = self._connection.execute(
+                        joined, (*params, after, size)
+                    ).fetchone()
+                except sqlite3.OperationalError as exc:
+                    if "decode" not in str(exc):
+                        raise
+                    rows = self._fetch(self._select(layout), (after, size))
+                    batch = LineBatch(after, rows[-1][0] if rows else after, "", 0, rows)
+                else:
+                    rows = self._fetch(by_rowid, (others,)) if plain < found else []
+                    batch = LineBatch(after, last or after, text or "", plain, rows)
+            except sqlite3.DatabaseError as exc:
+                raise LegacyReadError(
+                    f"{self.path}: reading {layout.name} after rowid {after} failed ({exc})."
+                ) from exc
+            if not batch.size:
+                return
+            yield batch
+            after = batch.last
+
+    def rows_between(self, layout: TableLayout, after: int, last: int) -> list[tuple]:
+        """The rows with rowids in (after, last], as batches gives them."""
+        select = self._select(layout, "rowid > ? AND rowid <= ? ORDER BY rowid")
+        try:
+            return self._fetch(select, (after, last))
+        except sqlite3.DatabaseError as exc:
+            raise LegacyReadError(
+                f"{self.path}: reading {layout.name} after rowid {after} failed ({exc})."
+            ) from exc
+
+    def batches(
+        self, layout: TableLayout, size: int, after: int = -(2**63)
+    ) -> Iterator[list[tuple]]:
+        """Rows as (rowid, *layout.columns) tuples, `size` at a time, in rowid order (from
+        the first rowid after `after`)."""
+        sql = self._select(layout)
         while True:
             try:
                 rows = self._fetch(sql, (after, size))

@@ -15,12 +15,13 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from conversations.legacy.bulk import (
     TableShape,
     commit_lazily,
     constants_as_column_defaults,
+    copy_lines,
     indexes_built_after,
     insert_new_rows,
     make_durable,
@@ -28,7 +29,8 @@ from conversations.legacy.bulk import (
     values_where_in,
 )
 from conversations.legacy.clocks import settle_conversation_clocks
-from conversations.legacy.reader import LegacyReadError
+from conversations.legacy.plain import PlainMessages
+from conversations.legacy.reader import LegacyDatabase, LegacyReadError
 from conversations.legacy.report import ImportReport, Progress
 from conversations.legacy.rows import (
     CLIENT_PROFILES,
@@ -472,6 +474,38 @@ class DatabaseWriter:
             order = () if bulk else ("conversation_id", "legacy_id")
             result = insert_new_rows(self._messages, rows, order_by=order)
         return BatchResult(result.inserted, len(batch) - result.inserted)
+
+    def plain_messages(self, legacy: LegacyDatabase) -> PlainMessages | None:
+        """SQLite's own COPY lines for the plain legacy messages (plain.py), where the
+        messages load in bulk on PostgreSQL and no batch has yet met a stored key; None
+        elsewhere: every row is then read as values and written by `messages`."""
+        if (
+            MESSAGES.name not in self.report.loaded_in_bulk
+            or self._messages.meets_existing_keys
+            or not self._messages.constants_are_column_defaults
+        ):
+            return None
+        known = (
+            Conversation.objects.filter(wa_id__isnull=False)
+            .values_list("wa_id", "pk")
+            .iterator(chunk_size=10_000)
+        )
+        return PlainMessages(legacy, self._messages.given_columns, known)
+
+    def message_lines(self, lines: str, count: int) -> BatchResult | None:
+        """Plain messages' COPY lines straight into the table (see plain_messages). None,
+        with nothing written, when one holds a key the table already has (a re-run, a
+        webhook's message): those rows are then read as values and go through `messages`,
+        which skips what is stored, as do the batches after it."""
+        if self._messages.meets_existing_keys:
+            return None
+        try:
+            with transaction.atomic():
+                copy_lines(self._messages, lines)
+        except IntegrityError:
+            self._messages.meets_existing_keys = True
+            return None
+        return BatchResult(count, 0)
 
     # processed messages
 

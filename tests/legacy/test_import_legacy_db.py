@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from conversations.legacy.importer import import_legacy_database
+from conversations.legacy.writer import DatabaseWriter
 from conversations.management.commands.import_legacy_db import TerminalProgress
 from conversations.models import (
     Conversation,
@@ -748,6 +749,139 @@ def test_online_and_bulk_imports_leave_the_same_rows(legacy_db, import_legacy_db
     assert every_message_value() == online_messages
     created = set(Message.objects.values_list("created_at", flat=True))
     assert len(created) == 1 and started <= created.pop() <= timezone.now()
+
+
+# Each value beside the plain one it replaces: rows SQLite may write as COPY lines and rows
+# it must leave to parse_message (conversations/legacy/plain.py), message by message.
+PLAIN_MESSAGE = {
+    "phone_number": ANA,
+    "message_text": "Hola",
+    "sender": "user",
+    "timestamp": "2024-03-01 09:15:22",
+    "message_type": "text",
+    "whatsapp_id": None,
+}
+NEAR_PLAIN_VALUES = {
+    "phone_number": [ANA, f"+{ANA}", "447700900999", int(ANA), f" {ANA}"],
+    "message_text": [
+        "Hola",
+        "",
+        'quotes " and "" and , commas',
+        "tab\there, lines\nand\r\nreturns, a backslash \\ and \\N and \\.",
+        "\\.",
+        "NUL\x00inside",
+        "عائشة 🙏 Zoë, Łukasz",
+        "x" * 5000,
+    ],
+    "sender": ["user", "bot", "assistant", "agent", "User", " bot", "system", 1],
+    "timestamp": [
+        "2024-03-01 09:15:22",
+        "2024-03-01T09:15:22",
+        "2024-03-01 09:15:22.5",
+        "2024-03-01T09:15:22.123456",
+        "2024-03-01 09:15:22.1234567",
+        "2024-02-29 23:59:59",
+        "2024-02-30 10:00:00",
+        "2023-02-29 10:00:00",
+        "2024-13-01 10:00:00",
+        "2024-01-01 24:00:00",
+        "2024-01-01 23:59:60",
+        "0000-01-01 00:00:00",
+        "0001-01-01 00:00:00",
+        "2024-03-01 09:15",
+        "2024-03-01 09:15:22Z",
+        "2024-03-01 09:15:22+02:00",
+        " 2024-03-01 09:15:22",
+        "2024-03-01 09:15:22.",
+        1709284522,
+        1709284522.25,
+        "",
+        None,
+    ],
+    "message_type": ["text", "image", "", None, "unsupported", "Text", "weird"],
+    "whatsapp_id": [
+        None,
+        "wamid.plain",
+        'wamid."quoted",comma',
+        " wamid.spaced ",
+        "\twamid.tab",
+        "wamid.ideographic\u3000",
+        "",
+        "w" * 300,
+        "wamid.thrice",
+        "wamid.thrice",
+        "wamid.thrice",
+        "wamid.once",
+        "wamid.once\u00a0",
+        " wamid.twice",  # first in the file, so kept: stripped, it is the next one's
+        "wamid.twice",
+    ],
+}
+
+
+def near_plain_messages(db) -> int:
+    """A row for each value above, in a file whose ANA has a conversation; how many."""
+    db.conversation(ANA, created_at="2024-03-01 09:00:00")
+    rows = [
+        {**PLAIN_MESSAGE, column: value}
+        for column, values in NEAR_PLAIN_VALUES.items()
+        for value in values
+    ]
+    for row in rows:
+        db.add("messages", **row)
+    return len(rows)
+
+
+@pytest.mark.postgres
+def test_plain_rows_written_by_sqlite_are_stored_as_parse_message_reads_them(
+    legacy_db, import_legacy_db, monkeypatch
+):
+    db = legacy_db()
+    total = near_plain_messages(db)
+    as_lines = []
+    message_lines = DatabaseWriter.message_lines
+    monkeypatch.setattr(
+        DatabaseWriter,
+        "message_lines",
+        lambda self, lines, count: as_lines.append(count) or message_lines(self, lines, count),
+    )
+
+    output = import_legacy_db(db.path, "--batch-size", "7")
+
+    assert "Messages were loaded in one transaction" in output.stdout
+    assert 0 < sum(as_lines) < total  # both ways were taken
+    with_lines, summary = every_message_value(), summary_row(output, "messages")
+    assert summary[0] == total
+    Message.objects.all().delete()
+    Conversation.objects.all().delete()
+    monkeypatch.setattr(DatabaseWriter, "plain_messages", lambda self, legacy: None)
+
+    output = import_legacy_db(db.path, "--batch-size", "7")
+
+    assert every_message_value() == with_lines
+    assert summary_row(output, "messages") == summary
+    texts = set(Message.objects.values_list("text", flat=True))
+    assert set(NEAR_PLAIN_VALUES["message_text"]) - {"NUL\x00inside"} <= texts
+
+
+@pytest.mark.postgres
+def test_a_plain_row_a_webhook_already_stored_is_skipped_and_the_rest_still_written(
+    legacy_db, import_legacy_db
+):
+    conversation = make_conversation(wa_id=ANA)
+    make_message(conversation, wamid="wamid.3", text="from the webhook")
+    db = legacy_db()
+    db.conversation(ANA)
+    ids = [db.message(ANA, f"message {n}", whatsapp_id=f"wamid.{n}") for n in range(10)]
+
+    output = import_legacy_db(db.path, "--batch-size", "2")
+
+    assert "Messages were loaded in one transaction" in output.stdout
+    assert summary_row(output, "messages")[1:3] == [9, 1]
+    assert sorted(Message.objects.exclude(legacy_id=None).values_list("legacy_id", flat=True)) == [
+        legacy_id for n, legacy_id in enumerate(ids) if n != 3
+    ]
+    assert Message.objects.get(wamid="wamid.3").text == "from the webhook"
 
 
 @pytest.mark.postgres
