@@ -326,10 +326,10 @@ def _copy_into_table(shape: TableShape, rows: Sequence[tuple]) -> InsertResult:
 
 
 def copy_lines(shape: TableShape, lines: str) -> None:
-    """PostgreSQL, while the constants are the columns' defaults: COPY lines in COPY's CSV
-    format (the given columns; an empty field is NULL) straight into the table; fails
-    whole on a key already stored."""
-    if not shape.constants_are_column_defaults:
+    """PostgreSQL, while the constants (if any) are the columns' defaults: COPY lines in
+    COPY's CSV format (the given columns; an empty field is NULL) straight into the
+    table; fails whole on a key already stored."""
+    if shape.copy_constants and not shape.constants_are_column_defaults:
         raise RuntimeError("copy_lines needs constants_as_column_defaults")
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in shape.given_columns)

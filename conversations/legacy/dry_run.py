@@ -106,6 +106,12 @@ class DryRunWriter:
     def message_lines(self, lines: str, count: int) -> None:
         raise RuntimeError("a dry run reads no plain message lines")
 
+    def plain_ledger(self, legacy: LegacyDatabase) -> None:
+        return None
+
+    def ledger_lines(self, lines: str, count: int) -> None:
+        raise RuntimeError("a dry run reads no plain ledger lines")
+
     def processed(self, batch: list[LegacyProcessedMessage]) -> BatchResult:
         wamids = {p.wamid for p in batch}
         existing = ProcessedMessage.objects.filter(wamid__in=wamids).count()

@@ -29,7 +29,7 @@ from django.db import connection
 from django.utils import timezone
 
 from conversations.legacy.dry_run import DryRunWriter
-from conversations.legacy.plain import PlainMessages
+from conversations.legacy.plain import PlainLines
 from conversations.legacy.reader import LegacyDatabase, LineBatch
 from conversations.legacy.report import ImportReport, NoProgress, Progress, TableReport
 from conversations.legacy.rows import (
@@ -105,6 +105,8 @@ def import_legacy_database(
                     parse_processed_message,
                     writer.processed,
                     lambda p: f"row {p.row}",
+                    plain=writer.plain_ledger(legacy),
+                    write_lines=writer.ledger_lines,
                 )
 
         # The ledger depends on no other table. Where a second connection can write it, it
@@ -194,7 +196,7 @@ class _TableImport:
         write: Callable[[list[Row]], BatchResult],
         where: Callable[[Row], str],
         *,
-        plain: PlainMessages | None = None,
+        plain: PlainLines | None = None,
         write_lines: Callable[[str, int], BatchResult | None] | None = None,
     ) -> None:
         """`plain`, if given, makes the plain rows' lines (plain.py), which `write_lines`

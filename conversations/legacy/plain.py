@@ -1,17 +1,19 @@
-"""Plain legacy messages as COPY lines, written by SQLite while Python writes.
+"""Plain legacy rows as COPY lines, written by SQLite while Python writes.
 
 Most rows of a legacy `messages` table are just what the bot wrote: a phone number whose
 conversation is known, a known sender, text without NUL, a naive UTC timestamp in one of
-the two shapes the bot used, a known type, a trimmed wamid that no other row holds. For
-such a row parse_message notes nothing and the row the writer makes of it depends on
-its values alone. SQLite can make that row itself, as one line of PostgreSQL's COPY
-CSV format, inside the query that reads it, in C and with the GIL released: Python
-only hands the line on. Every other row comes as values and goes through parse_message
-and the writer as before, so each quirk of the contract has one reading, in rows.py.
+the two shapes the bot used, a known type, a trimmed wamid that no other row holds; most
+of `processed_messages` too (a trimmed wamid, a plain timestamp). For such a row the
+parser notes nothing and the row the writer makes of it depends on its values alone.
+SQLite can make that row itself, as one line of PostgreSQL's COPY CSV format, inside
+the query that reads it, in C and with the GIL released: Python only hands the lines
+on. Every other row comes as values and goes through the parser and the writer as
+before, so each quirk of the contract has one reading, in rows.py.
 
-`plain_row_sql` is the test of "plain", each clause the inline check parse_message makes
-(or stricter); tests run rows of every shape through both ways and require the same
-stored rows. Used for a bulk load on PostgreSQL (DatabaseWriter.plain_messages).
+`plain_message_sql` and `plain_ledger_sql` are the tests of "plain", each clause the
+inline check parse_message or parse_processed_message makes (or stricter); tests run
+rows of every shape through both ways and require the same stored rows. Used for bulk
+loads on PostgreSQL (DatabaseWriter.plain_messages, DatabaseWriter.plain_ledger).
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
 from conversations.legacy.reader import LegacyDatabase, LineBatch
-from conversations.legacy.rows import MAX_WAMID, MESSAGES, SENDERS
+from conversations.legacy.rows import MAX_WAMID, MESSAGES, PROCESSED_MESSAGES, SENDERS, TableLayout
 from conversations.models import Direction, MessageStatus, MessageType
 
 CONVERSATIONS_TABLE = "legacy_conversation_ids"
-REPEATED_TABLE = "legacy_repeated_wamids"
+REPEATED_TABLE = "legacy_repeated_wamids_of_{}"
 # The timestamp shapes the bot wrote (str(datetime) and isoformat, naive, in UTC), as a
 # GLOB pattern; the fraction of a second, the hour and the calendar day are checked apart.
 _TIMESTAMP_SHAPE = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-5][0-9]:[0-5][0-9]*"
@@ -47,7 +49,45 @@ def _sender_case(legacy_sender: str, pick) -> str:
     return f"CASE {legacy_sender} {whens} END"
 
 
-def plain_row_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, str]:
+def _plain_timestamp(timestamp: str) -> list[str]:
+    """Naive ISO text (read as UTC), seconds or a fraction of up to 6 digits, on a
+    calendar day: what _read_time takes without its normaliser, and PostgreSQL reads alike."""
+    return [
+        f"typeof({timestamp}) = 'text' AND {timestamp} GLOB '{_TIMESTAMP_SHAPE}'",
+        f"(length({timestamp}) = 19 OR (length({timestamp}) BETWEEN 21 AND 26 "
+        f"AND substr({timestamp}, 20, 1) = '.' AND substr({timestamp}, 21) NOT GLOB '*[^0-9]*'))",
+        # (substr: the column's NUMERIC affinity would compare '0001' as the number 1)
+        f"substr({timestamp}, 1, 4) >= '0001'",
+        f"substr({timestamp}, 12, 2) < '24'",
+        f"date(substr({timestamp}, 1, 10), '+0 days') = substr({timestamp}, 1, 10)",
+    ]
+
+
+def _plain_wamid(wamid: str, layout: TableLayout) -> str:
+    """A wamid as _read_wamid keeps it (trimmed, not too long, no NUL) and that no other
+    row of the table holds (see PlainLines.batches)."""
+    repeated = f"SELECT wamid FROM temp.{REPEATED_TABLE.format(layout.name)}"  # noqa: S608
+    return (
+        f"typeof({wamid}) = 'text' AND length({wamid}) BETWEEN 1 AND {MAX_WAMID} "
+        f"AND trim({wamid}, {_sql_text(_whitespace())}) = {wamid} "
+        f"AND instr(CAST({wamid} AS BLOB), x'00') = 0 AND {wamid} NOT IN ({repeated})"
+    )
+
+
+def _csv_line(values: dict[str, tuple[str, str | None]], columns: Sequence[str]) -> str:
+    """One printf making the CSV line of `columns`, from (format, SQL argument) each.
+
+    COPY's CSV format: a quoted value needs only its quotes doubled (printf's %w), one
+    pass over the text; an empty field is NULL, "" the empty string.
+    """
+    if set(columns) != set(values):
+        raise ValueError(f"plain lines have the columns {sorted(values)}, not {sorted(columns)}")
+    formats = ",".join(values[column][0] for column in columns)
+    arguments = ", ".join(argument for column in columns if (argument := values[column][1]))
+    return f"printf('{formats}', {arguments})"
+
+
+def plain_message_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, str]:
     """(condition, line): SQL over `messages AS m` joined to the known conversations as `c`,
     true for a plain row, and that row's COPY line: its values for `columns` (of
     conversations_message), in that order."""
@@ -59,36 +99,20 @@ def plain_row_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, 
     known_types = ", ".join(
         _sql_text(kind) for kind in MessageType if kind != MessageType.UNSUPPORTED
     )
-    whitespace = _sql_text(_whitespace())
-    repeated = f"SELECT wamid FROM temp.{REPEATED_TABLE}"  # noqa: S608 - our own table
     condition = " AND ".join(
         (
             f"typeof({legacy_id}) = 'integer'",
             "c.id IS NOT NULL",  # the phone is a wa_id as it is, with a conversation
             f"{sender} IN ({', '.join(_sql_text(name) for name in SENDERS)})",
             f"typeof({text}) = 'text' AND instr(CAST({text} AS BLOB), x'00') = 0",
-            # naive ISO text, seconds or a fraction of up to 6 digits, on a calendar day
-            f"typeof({timestamp}) = 'text' AND {timestamp} GLOB '{_TIMESTAMP_SHAPE}'",
-            f"(length({timestamp}) = 19 OR (length({timestamp}) BETWEEN 21 AND 26 "
-            f"AND substr({timestamp}, 20, 1) = '.' "
-            f"AND substr({timestamp}, 21) NOT GLOB '*[^0-9]*'))",
-            # (substr: the column's NUMERIC affinity would compare '0001' as the number 1)
-            f"substr({timestamp}, 1, 4) >= '0001'",
-            f"substr({timestamp}, 12, 2) < '24'",
-            f"date(substr({timestamp}, 1, 10), '+0 days') = substr({timestamp}, 1, 10)",
+            *_plain_timestamp(timestamp),
             f"({kind} IS NULL OR {kind} IN ('', {known_types}))",
-            f"({wamid} IS NULL OR (typeof({wamid}) = 'text' "
-            f"AND length({wamid}) BETWEEN 1 AND {MAX_WAMID} "
-            f"AND trim({wamid}, {whitespace}) = {wamid} "
-            f"AND instr(CAST({wamid} AS BLOB), x'00') = 0 "
-            f"AND {wamid} NOT IN ({repeated})))",
+            f"({wamid} IS NULL OR ({_plain_wamid(wamid, MESSAGES)}))",
         )
     )
     outbound = ", ".join(
         _sql_text(name) for name, (direction, _) in SENDERS.items() if direction == Direction.OUT
     )
-    # COPY's CSV format: a quoted value needs only its quotes doubled (printf's %w), one
-    # pass over the text; an empty field is NULL, "" the empty string.
     values = {
         "conversation_id": ("%d", "c.id"),
         "direction": ("%s", _sender_case(sender, lambda mapped: mapped[0])),
@@ -106,23 +130,76 @@ def plain_row_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, 
         "legacy_id": ("%d", legacy_id),
         "content": ("{}", None),
     }
-    if set(columns) != set(values):
-        raise ValueError(f"plain message lines have the columns {sorted(values)}")
-    formats = ",".join(values[column][0] for column in columns)
-    arguments = ", ".join(argument for column in columns if (argument := values[column][1]))
-    line = f"printf('{formats}', {arguments})"
-    return condition, line
+    return condition, _csv_line(values, columns)
 
 
-class PlainMessages:
-    """The plain rows of a legacy messages table as COPY lines, batch by batch.
+def plain_ledger_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, str]:
+    """(condition, line) as plain_message_sql, over `processed_messages AS m`."""
+    wamid, processed_at = (
+        legacy.column(PROCESSED_MESSAGES, name, "m") for name in ("whatsapp_id", "processed_at")
+    )
+    condition = " AND ".join(
+        (_plain_wamid(wamid, PROCESSED_MESSAGES), *_plain_timestamp(processed_at))
+    )
+    values = {"wamid": ('"%w"', wamid), "processed_at": ("%s+00", processed_at)}
+    return condition, _csv_line(values, columns)
 
-    `columns` are the message columns a line holds, in order. `conversations` gives the
-    (wa_id, id) of the conversations there are, kept in SQLite for the query to join
-    (streamed: memory stays flat); a row of any other phone is not plain (the writer
-    finds or creates its conversation). Once `give_up` is called (the lines met a stored
-    key), the batches after the next come all as values.
-    """
+
+class PlainLines:
+    """The plain rows of a legacy table as COPY lines, batch by batch; `columns` are the
+    columns of our table a line holds, in order. Once `give_up` is called (the lines met
+    a stored key), the batches after the next come all as values."""
+
+    layout: TableLayout
+    joins = ""
+
+    def __init__(self, legacy: LegacyDatabase, columns: Sequence[str]):
+        self.legacy = legacy
+        self.columns = tuple(columns)
+        self.given_up = False
+
+    def sql(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def give_up(self) -> None:
+        self.given_up = True
+
+    def batches(self, size: int) -> Iterator[LineBatch]:
+        """LineBatch after LineBatch, in rowid order (LegacyDatabase.line_batches)."""
+        legacy, table = self.legacy, self.layout.name
+        # A wamid on two rows: which is imported is decided in order, by the parser's
+        # reading of it (stripped). A superset of those is no harm: the rows are just not
+        # plain. Read here, in the reading thread, as the first batch is.
+        wamid = legacy.column(self.layout, "whatsapp_id")
+        legacy.keep(
+            REPEATED_TABLE.format(table),
+            ("wamid TEXT PRIMARY KEY",),
+            select=f"SELECT trim(CAST({wamid} AS TEXT), ?) FROM {table} "  # noqa: S608
+            f"WHERE typeof({wamid}) IN ('text', 'blob') GROUP BY 1 HAVING count(*) > 1",
+            params=(_whitespace(),),
+        )
+        condition, line = self.sql()
+        select = (
+            f"SELECT m.rowid AS rowid, CASE WHEN {condition} THEN {line} END AS line "  # noqa: S608
+            f"FROM {table} AS m {self.joins} WHERE m.rowid > ? ORDER BY m.rowid LIMIT ?"
+        )
+        for batch in legacy.line_batches(self.layout, select, size):
+            yield batch
+            if self.given_up:
+                after = batch.last
+                for rows in legacy.batches(self.layout, size, after=after):
+                    yield LineBatch(after, rows[-1][0], "", 0, rows)
+                    after = rows[-1][0]
+                return
+
+
+class PlainMessages(PlainLines):
+    """The plain rows of the legacy messages. `conversations` gives the (wa_id, id) of the
+    conversations there are, kept in SQLite for the query to join (streamed: memory stays
+    flat); a row of any other phone is not plain (the writer finds or creates its
+    conversation)."""
+
+    layout = MESSAGES
 
     def __init__(
         self,
@@ -130,39 +207,21 @@ class PlainMessages:
         columns: Sequence[str],
         conversations: Iterable[tuple[str, int]],
     ):
-        self.legacy = legacy
-        self.columns = tuple(columns)
-        self.given_up = False
+        super().__init__(legacy, columns)
         legacy.keep(CONVERSATIONS_TABLE, ("wa_id TEXT PRIMARY KEY", "id INTEGER"), conversations)
-
-    def give_up(self) -> None:
-        self.given_up = True
-
-    def batches(self, size: int) -> Iterator[LineBatch]:
-        """LineBatch after LineBatch, in rowid order (LegacyDatabase.line_batches)."""
-        legacy = self.legacy
-        # A wamid on two rows: which is imported is decided in order, by parse_message's
-        # reading of it (stripped). A superset of those is no harm: the rows are just not plain.
-        wamid = legacy.column(MESSAGES, "whatsapp_id")
-        legacy.keep(
-            REPEATED_TABLE,
-            ("wamid TEXT PRIMARY KEY",),
-            select=f"SELECT trim(CAST({wamid} AS TEXT), ?) FROM messages "  # noqa: S608
-            f"WHERE typeof({wamid}) IN ('text', 'blob') GROUP BY 1 HAVING count(*) > 1",
-            params=(_whitespace(),),
+        self.joins = (
+            f"LEFT JOIN temp.{CONVERSATIONS_TABLE} AS c "
+            f"ON c.wa_id = {legacy.column(MESSAGES, 'phone_number', 'm')}"
         )
-        condition, line = plain_row_sql(legacy, self.columns)
-        select = (
-            f"SELECT m.rowid AS rowid, CASE WHEN {condition} THEN {line} END AS line "  # noqa: S608
-            f"FROM messages AS m LEFT JOIN temp.{CONVERSATIONS_TABLE} AS c "
-            f"ON c.wa_id = {legacy.column(MESSAGES, 'phone_number', 'm')} "
-            "WHERE m.rowid > ? ORDER BY m.rowid LIMIT ?"
-        )
-        for batch in legacy.line_batches(MESSAGES, select, size):
-            yield batch
-            if self.given_up:
-                after = batch.last
-                for rows in legacy.batches(MESSAGES, size, after=after):
-                    yield LineBatch(after, rows[-1][0], "", 0, rows)
-                    after = rows[-1][0]
-                return
+
+    def sql(self) -> tuple[str, str]:
+        return plain_message_sql(self.legacy, self.columns)
+
+
+class PlainLedger(PlainLines):
+    """The plain rows of the legacy processed_messages (the ledger)."""
+
+    layout = PROCESSED_MESSAGES
+
+    def sql(self) -> tuple[str, str]:
+        return plain_ledger_sql(self.legacy, self.columns)

@@ -29,7 +29,7 @@ from conversations.legacy.bulk import (
     values_where_in,
 )
 from conversations.legacy.clocks import settle_conversation_clocks
-from conversations.legacy.plain import PlainMessages
+from conversations.legacy.plain import PlainLedger, PlainMessages
 from conversations.legacy.reader import LegacyDatabase, LegacyReadError
 from conversations.legacy.report import ImportReport, Progress
 from conversations.legacy.rows import (
@@ -515,6 +515,18 @@ class DatabaseWriter:
             commit_lazily()
             result = insert_new_rows(self._processed, rows)
         return BatchResult(result.inserted, len(batch) - result.inserted)
+
+    def plain_ledger(self, legacy: LegacyDatabase) -> PlainLedger | None:
+        """SQLite's own COPY lines for the plain ledger rows (plain.py), where the ledger
+        loads in bulk (its unique key checked at the end: no line can meet it); None
+        elsewhere."""
+        if PROCESSED_MESSAGES.name not in self.report.loaded_in_bulk:
+            return None
+        return PlainLedger(legacy, self._processed.given_columns)
+
+    def ledger_lines(self, lines: str, count: int) -> BatchResult:
+        copy_lines(self._processed, lines)
+        return BatchResult(count, 0)
 
     # the end
 

@@ -819,6 +819,18 @@ NEAR_PLAIN_VALUES = {
 }
 
 
+def lines_written(monkeypatch, method: str) -> list[int]:
+    """How many rows each call of DatabaseWriter.`method` wrote as SQLite's COPY lines."""
+    counts = []
+    write = getattr(DatabaseWriter, method)
+    monkeypatch.setattr(
+        DatabaseWriter,
+        method,
+        lambda self, lines, count: counts.append(count) or write(self, lines, count),
+    )
+    return counts
+
+
 def near_plain_messages(db) -> int:
     """A row for each value above, in a file whose ANA has a conversation; how many."""
     db.conversation(ANA, created_at="2024-03-01 09:00:00")
@@ -838,13 +850,7 @@ def test_plain_rows_written_by_sqlite_are_stored_as_parse_message_reads_them(
 ):
     db = legacy_db()
     total = near_plain_messages(db)
-    as_lines = []
-    message_lines = DatabaseWriter.message_lines
-    monkeypatch.setattr(
-        DatabaseWriter,
-        "message_lines",
-        lambda self, lines, count: as_lines.append(count) or message_lines(self, lines, count),
-    )
+    as_lines = lines_written(monkeypatch, "message_lines")
 
     output = import_legacy_db(db.path, "--batch-size", "7")
 
@@ -862,6 +868,50 @@ def test_plain_rows_written_by_sqlite_are_stored_as_parse_message_reads_them(
     assert summary_row(output, "messages") == summary
     texts = set(Message.objects.values_list("text", flat=True))
     assert set(NEAR_PLAIN_VALUES["message_text"]) - {"NUL\x00inside"} <= texts
+
+
+@pytest.mark.postgres
+def test_plain_ledger_rows_written_by_sqlite_are_stored_as_the_parser_reads_them(
+    legacy_db, import_legacy_db, monkeypatch
+):
+    db = legacy_db()
+    rows = [
+        {"whatsapp_id": wamid, "processed_at": "2024-03-01 09:15:23"}
+        # the file's primary key: each value once
+        for wamid in dict.fromkeys(NEAR_PLAIN_VALUES["whatsapp_id"])
+        if wamid is not None and wamid.strip() != "wamid.twice"
+    ] + [
+        {"whatsapp_id": f"wamid.at.{n}", "processed_at": when}
+        for n, when in enumerate(NEAR_PLAIN_VALUES["timestamp"])
+    ]
+    rows.insert(0, {"whatsapp_id": " wamid.ledger.twice", "processed_at": "2024-03-01 09:15:23"})
+    rows.insert(1, {"whatsapp_id": "wamid.ledger.twice", "processed_at": "2024-03-02 10:00:00"})
+    for row in rows:
+        db.add("processed_messages", **row)
+    ProcessedMessage.objects.create(wamid="wamid.plain")  # the bot answered it after the switch
+    as_lines = lines_written(monkeypatch, "ledger_lines")
+
+    started = timezone.now()
+
+    def ledger() -> list[tuple]:  # an unreadable time becomes the time of the import
+        rows = ProcessedMessage.objects.values_list("wamid", "processed_at")
+        return sorted((wamid, "import" if at >= started else at) for wamid, at in rows)
+
+    output = import_legacy_db(db.path, "--batch-size", "5")
+
+    assert "Processed messages were loaded in one transaction" in output.stdout
+    assert 0 < sum(as_lines) < len(rows)  # both ways were taken
+    with_lines = ledger()
+    summary = summary_row(output, "processed_messages")
+    # not placed: '' and a 300-character id; duplicates: two pairs of spellings, wamid.plain
+    assert summary[:3] == [len(rows), len(rows) - 5, 3]
+    ProcessedMessage.objects.exclude(wamid="wamid.plain").delete()
+    monkeypatch.setattr(DatabaseWriter, "plain_ledger", lambda self, legacy: None)
+
+    output = import_legacy_db(db.path, "--batch-size", "5")
+
+    assert ledger() == with_lines
+    assert summary_row(output, "processed_messages") == summary
 
 
 @pytest.mark.postgres
