@@ -209,11 +209,12 @@ class _TableImport:
         def parsed_batches() -> Iterator[tuple[LineBatch, list[Row]]]:
             if plain is None:
                 rows = self.legacy.batches(layout, self.batch_size)
-                batches = (LineBatch(0, 0, "", 0, batch) for batch in rows)
+                batches = (LineBatch(0, 0, "", 0, 0, batch) for batch in rows)
             else:
                 batches = plain.batches(self.batch_size)
             for batch in batches:
                 tally.read += batch.size
+                tally.normalised += batch.normalised
                 yield batch, self._placeable(batch.rows, parse, tally, where)
 
         second: LegacyDatabase | None = None  # to read rows again, beside the reading thread

@@ -19,6 +19,7 @@ loads on PostgreSQL (DatabaseWriter.plain_messages, DatabaseWriter.plain_ledger)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from conversations.legacy.reader import LegacyDatabase, LineBatch
@@ -49,18 +50,66 @@ def _sender_case(legacy_sender: str, pick) -> str:
     return f"CASE {legacy_sender} {whens} END"
 
 
-def _plain_timestamp(timestamp: str) -> list[str]:
-    """Naive ISO text (read as UTC), seconds or a fraction of up to 6 digits, on a
-    calendar day: what _read_time takes without its normaliser, and PostgreSQL reads alike."""
+def _naive(text: str) -> list[str]:
+    """`text` is naive ISO (seconds, or a fraction of up to 6 digits) on a calendar day."""
     return [
-        f"typeof({timestamp}) = 'text' AND {timestamp} GLOB '{_TIMESTAMP_SHAPE}'",
-        f"(length({timestamp}) = 19 OR (length({timestamp}) BETWEEN 21 AND 26 "
-        f"AND substr({timestamp}, 20, 1) = '.' AND substr({timestamp}, 21) NOT GLOB '*[^0-9]*'))",
-        # (substr: the column's NUMERIC affinity would compare '0001' as the number 1)
-        f"substr({timestamp}, 1, 4) >= '0001'",
-        f"substr({timestamp}, 12, 2) < '24'",
-        f"date(substr({timestamp}, 1, 10), '+0 days') = substr({timestamp}, 1, 10)",
+        f"{text} GLOB '{_TIMESTAMP_SHAPE}'",
+        f"(length({text}) = 19 OR (length({text}) BETWEEN 21 AND 26 "
+        f"AND substr({text}, 20, 1) = '.' AND substr({text}, 21) NOT GLOB '*[^0-9]*'))",
+        f"substr({text}, 12, 2) < '24'",
+        f"date(substr({text}, 1, 10), '+0 days') = substr({text}, 1, 10)",
     ]
+
+
+@dataclass(frozen=True)
+class _Instant:
+    """A legacy time that parse_timestamp reads without doubt, as SQL: `plain` tests for
+    it, `text` is the timestamptz PostgreSQL reads as the same instant, `normalised` is
+    true where parse_timestamp says NORMALISED (an epoch, an offset other than UTC)."""
+
+    plain: str
+    text: str
+    normalised: str
+
+
+def _instant(timestamp: str) -> _Instant:
+    """The bot's naive UTC text, that text with 'Z' or an offset of up to 14 hours (the
+    years 2 to 9998: converting one is never out of Python's range), and an integer Unix
+    epoch within Python's datetime range. Others (REAL epochs, other shapes) are not plain."""
+    # (substr: the column's NUMERIC affinity would compare '0001' as the number 1)
+    year = f"substr({timestamp}, 1, 4)"
+    bare = f"substr({timestamp}, 1, length({timestamp}) - 6)"
+    offset = f"substr({timestamp}, -6)"
+    naive = " AND ".join([*_naive(timestamp), f"{year} >= '0001'"])
+    zulu = " AND ".join(
+        [
+            f"substr({timestamp}, -1) = 'Z'",
+            *_naive(f"substr({timestamp}, 1, length({timestamp}) - 1)"),
+        ]
+    )
+    shifted = " AND ".join(
+        [
+            f"{offset} GLOB '[+-][0-1][0-9]:[0-5][0-9]'",
+            f"substr({offset}, 2, 2) <= '14'",
+            *_naive(bare),
+        ]
+    )
+    text = (
+        f"(typeof({timestamp}) = 'text' AND ({year} BETWEEN '0002' AND '9998') "
+        f"AND (({zulu}) OR ({shifted})))"
+    )
+    epoch = f"(typeof({timestamp}) = 'integer' AND {timestamp} BETWEEN 0 AND 253402300799)"
+    # Of plain times, a naive one never ends like an offset (':MM:SS', digits) or in 'Z'.
+    shifted_at_all = f"{offset} GLOB '[+-][0-9][0-9]:[0-9][0-9]'"
+    return _Instant(
+        plain=f"((typeof({timestamp}) = 'text' AND {naive}) OR {text} OR {epoch})",
+        text=f"CASE WHEN typeof({timestamp}) = 'integer' "
+        f"THEN datetime({timestamp}, 'unixepoch') || '+00' "
+        f"WHEN {shifted_at_all} OR substr({timestamp}, -1) = 'Z' THEN {timestamp} "
+        f"ELSE {timestamp} || '+00' END",
+        normalised=f"(typeof({timestamp}) = 'integer' "
+        f"OR ({shifted_at_all} AND substr({offset}, 2) <> '00:00'))",
+    )
 
 
 def _plain_wamid(wamid: str, layout: TableLayout) -> str:
@@ -87,10 +136,11 @@ def _csv_line(values: dict[str, tuple[str, str | None]], columns: Sequence[str])
     return f"printf('{formats}', {arguments})"
 
 
-def plain_message_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, str]:
-    """(condition, line): SQL over `messages AS m` joined to the known conversations as `c`,
-    true for a plain row, and that row's COPY line: its values for `columns` (of
-    conversations_message), in that order."""
+def plain_message_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, str, str]:
+    """(condition, line, time): SQL over `messages AS m` joined to the known conversations
+    as `c`, true for a plain row; that row's COPY line, its values for `columns` (of
+    conversations_message) in that order; and its time as the legacy file has it (see
+    _Instant.normalised)."""
     timestamp, kind, wamid, text, sender, legacy_id = (
         legacy.column(MESSAGES, name, "m")
         for name in ("timestamp", "message_type", "whatsapp_id", "message_text", "sender", "id")
@@ -99,13 +149,14 @@ def plain_message_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[s
     known_types = ", ".join(
         _sql_text(kind) for kind in MessageType if kind != MessageType.UNSUPPORTED
     )
+    instant = _instant(timestamp)
     condition = " AND ".join(
         (
             f"typeof({legacy_id}) = 'integer'",
             "c.id IS NOT NULL",  # the phone is a wa_id as it is, with a conversation
             f"{sender} IN ({', '.join(_sql_text(name) for name in SENDERS)})",
             f"typeof({text}) = 'text' AND instr(CAST({text} AS BLOB), x'00') = 0",
-            *_plain_timestamp(timestamp),
+            instant.plain,
             f"({kind} IS NULL OR {kind} IN ('', {known_types}))",
             f"({wamid} IS NULL OR ({_plain_wamid(wamid, MESSAGES)}))",
         )
@@ -125,24 +176,23 @@ def plain_message_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[s
         "wamid": ("%s", f"iif({wamid} IS NULL, '', printf('\"%w\"', {wamid}))"),
         # as DatabaseWriter.messages: the old bot only stored what it had sent
         "status": ("%s", f"iif({sender} IN ({outbound}), {_sql_text(MessageStatus.SENT)}, '\"\"')"),
-        "sent_at": ("%s", f"iif({sender} IN ({outbound}), {timestamp} || '+00', '')"),
-        "timestamp": ("%s+00", timestamp),
+        "sent_at": ("%s", f"iif({sender} IN ({outbound}), {instant.text}, '')"),
+        "timestamp": ("%s", instant.text),
         "legacy_id": ("%d", legacy_id),
         "content": ("{}", None),
     }
-    return condition, _csv_line(values, columns)
+    return condition, _csv_line(values, columns), timestamp
 
 
-def plain_ledger_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, str]:
-    """(condition, line) as plain_message_sql, over `processed_messages AS m`."""
+def plain_ledger_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, str, str]:
+    """(condition, line, time) as plain_message_sql, over `processed_messages AS m`."""
     wamid, processed_at = (
         legacy.column(PROCESSED_MESSAGES, name, "m") for name in ("whatsapp_id", "processed_at")
     )
-    condition = " AND ".join(
-        (_plain_wamid(wamid, PROCESSED_MESSAGES), *_plain_timestamp(processed_at))
-    )
-    values = {"wamid": ('"%w"', wamid), "processed_at": ("%s+00", processed_at)}
-    return condition, _csv_line(values, columns)
+    instant = _instant(processed_at)
+    condition = f"{_plain_wamid(wamid, PROCESSED_MESSAGES)} AND {instant.plain}"
+    values = {"wamid": ('"%w"', wamid), "processed_at": ("%s", instant.text)}
+    return condition, _csv_line(values, columns), processed_at
 
 
 class PlainLines:
@@ -158,7 +208,7 @@ class PlainLines:
         self.columns = tuple(columns)
         self.given_up = False
 
-    def sql(self) -> tuple[str, str]:
+    def sql(self) -> tuple[str, str, str]:
         raise NotImplementedError
 
     def give_up(self) -> None:
@@ -178,17 +228,19 @@ class PlainLines:
             f"WHERE typeof({wamid}) IN ('text', 'blob') GROUP BY 1 HAVING count(*) > 1",
             params=(_whitespace(),),
         )
-        condition, line = self.sql()
+        condition, line, time = self.sql()
         select = (
-            f"SELECT m.rowid AS rowid, CASE WHEN {condition} THEN {line} END AS line "  # noqa: S608
+            f"SELECT m.rowid AS rowid, CASE WHEN {condition} THEN {line} END AS line, "  # noqa: S608
+            f"{time} AS time "
             f"FROM {table} AS m {self.joins} WHERE m.rowid > ? ORDER BY m.rowid LIMIT ?"
         )
-        for batch in legacy.line_batches(self.layout, select, size):
+        normalised = _instant("time").normalised  # of a row with a line
+        for batch in legacy.line_batches(self.layout, select, size, normalised):
             yield batch
             if self.given_up:
                 after = batch.last
                 for rows in legacy.batches(self.layout, size, after=after):
-                    yield LineBatch(after, rows[-1][0], "", 0, rows)
+                    yield LineBatch(after, rows[-1][0], "", 0, 0, rows)
                     after = rows[-1][0]
                 return
 
@@ -214,7 +266,7 @@ class PlainMessages(PlainLines):
             f"ON c.wa_id = {legacy.column(MESSAGES, 'phone_number', 'm')}"
         )
 
-    def sql(self) -> tuple[str, str]:
+    def sql(self) -> tuple[str, str, str]:
         return plain_message_sql(self.legacy, self.columns)
 
 
@@ -223,5 +275,5 @@ class PlainLedger(PlainLines):
 
     layout = PROCESSED_MESSAGES
 
-    def sql(self) -> tuple[str, str]:
+    def sql(self) -> tuple[str, str, str]:
         return plain_ledger_sql(self.legacy, self.columns)

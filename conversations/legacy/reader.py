@@ -39,6 +39,7 @@ class LineBatch:
     last: int
     lines: str
     line_count: int
+    normalised: int  # of the lines, how many rows count as normalised
     rows: list[tuple]
 
     @property
@@ -157,11 +158,13 @@ class LegacyDatabase:
             raise LegacyReadError(f"{self.path}: reading it failed ({exc}).") from exc
 
     def line_batches(
-        self, layout: TableLayout, lines: str, size: int, params: tuple = ()
+        self, layout: TableLayout, lines: str, size: int, normalised: str = "0"
     ) -> Iterator[LineBatch]:
         """Like batches, but SQLite writes what it can of each batch as lines: `lines` is a
-        SELECT of (rowid, line) over the table that takes `params`, then the rowid to start
-        after and the batch size; a row whose line is NULL comes as values, as from batches.
+        SELECT of (rowid, line, time) over the table that takes the rowid to start after
+        and the batch size; a row whose line is NULL comes as values, as from batches.
+        `normalised` (SQL over `time`) is true for a row with a line that counts as
+        normalised.
 
         The lines come joined, as one text: Python makes one object of a batch's lines,
         and this thread takes the GIL back once for them, not once a row (which, while
@@ -170,7 +173,8 @@ class LegacyDatabase:
         """
         aggregates = (
             "max(rowid), count(*), count(line), group_concat(line, char(10)), "
-            "json_group_array(rowid) FILTER (WHERE line IS NULL)"
+            "json_group_array(rowid) FILTER (WHERE line IS NULL), "
+            f"count(*) FILTER (WHERE line IS NOT NULL AND {normalised})"
         )
         joined = f"SELECT {aggregates} FROM ({lines})"  # noqa: S608 - the caller's SQL
         by_rowid = self._select(layout, "rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid")
@@ -178,17 +182,17 @@ class LegacyDatabase:
         while True:
             try:
                 try:
-                    last, found, plain, text, others = self._connection.execute(
-                        joined, (*params, after, size)
+                    last, found, plain, text, others, normal = self._connection.execute(
+                        joined, (after, size)
                     ).fetchone()
                 except sqlite3.OperationalError as exc:
                     if "decode" not in str(exc):
                         raise
                     rows = self._fetch(self._select(layout), (after, size))
-                    batch = LineBatch(after, rows[-1][0] if rows else after, "", 0, rows)
+                    batch = LineBatch(after, rows[-1][0] if rows else after, "", 0, 0, rows)
                 else:
                     rows = self._fetch(by_rowid, (others,)) if plain < found else []
-                    batch = LineBatch(after, last or after, text or "", plain, rows)
+                    batch = LineBatch(after, last or after, text or "", plain, normal, rows)
             except sqlite3.DatabaseError as exc:
                 raise LegacyReadError(
                     f"{self.path}: reading {layout.name} after rowid {after} failed ({exc})."
