@@ -327,20 +327,18 @@ def _copy_into_table(shape: TableShape, rows: Sequence[tuple]) -> InsertResult:
 
 def copy_lines(shape: TableShape, lines: str) -> None:
     """PostgreSQL, while the constants (if any) are the columns' defaults: COPY lines in
-    COPY's CSV format (the given columns; an empty field is NULL) straight into the
-    table; fails whole on a key already stored."""
+    COPY's CSV format (the given columns; an empty field is NULL; a time without offset
+    is in UTC) straight into the table; fails whole on a key already stored."""
     if shape.copy_constants and not shape.constants_are_column_defaults:
         raise RuntimeError("copy_lines needs constants_as_column_defaults")
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in shape.given_columns)
     statement = f"COPY {quote(shape.table)} ({names}) FROM STDIN (FORMAT csv)"
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        cursor.copy(statement) as copy,
-    ):
-        copy.write(lines)
-        copy.write("\n")
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute("SET LOCAL TimeZone TO 'UTC'")  # as Django's own, said anyway
+        with cursor.copy(statement) as copy:
+            copy.write(lines)
+            copy.write("\n")
 
 
 class _JsonTextBinaryDumper(Dumper):
@@ -502,19 +500,31 @@ class RepeatedKeys:
     removed: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _UniqueKey:
+    """A unique constraint or unique index dropped for a bulk load, and how to restore it."""
+
+    drop: str
+    add: str
+    columns: list[str]
+    predicate: str | None  # a partial index's condition
+
+
 @contextmanager
 def unique_keys_checked_after(
-    model: type[Model], progress: Progress, label: str
+    model: type[Model], progress: Progress, label: str, columns: Sequence[str]
 ) -> Iterator[RepeatedKeys]:
-    """PostgreSQL: load a table without its UNIQUE constraints and add them back at the
-    end; a constraint the loaded rows break is added once the rows repeating a value
-    after the first that held it (the lowest id: a row stored before, or loaded first)
-    are removed, and counted. Call inside a transaction.
+    """PostgreSQL: load a table without its unique keys (constraints or unique indexes,
+    partial ones too) on `columns`, and add them back at the end; a key the loaded rows
+    break is added once the rows repeating a value after the first that held it (the
+    lowest id: a row stored before, or loaded first) are removed, and counted. Call
+    inside a transaction.
 
-    For a table whose unique key is a random string (a wamid), checking it row by row
-    cost a third of the load, against one sort at the end. As with indexes_built_after,
-    the table is locked until the caller's transaction ends, so nothing else can write a
-    row the key would have refused meanwhile. Elsewhere (SQLite) a no-op.
+    Checking a key whose values are random strings (a wamid) row by row cost a third of
+    the load, against one sort at the end. As with indexes_built_after, the table is
+    locked until the caller's transaction ends, so nothing else can write a row the key
+    would have refused meanwhile. A key a foreign key points at stays. Elsewhere (SQLite)
+    a no-op.
     """
     repeated = RepeatedKeys()
     if connection.vendor != "postgresql":
@@ -524,40 +534,55 @@ def unique_keys_checked_after(
         raise RuntimeError("unique_keys_checked_after needs a transaction")
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
+    keys = []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT key.conname, pg_get_constraintdef(key.oid), ARRAY("
-            "   SELECT attname FROM pg_attribute"
-            "   WHERE attrelid = key.conrelid AND attnum = ANY(key.conkey) ORDER BY attnum) "
-            "FROM pg_constraint AS key WHERE key.conrelid = %s::regclass AND key.contype = 'u' "
-            "AND NOT EXISTS ("  # a key a foreign key points at must stay
+            "SELECT index.relname, pg_get_indexdef(index.oid), key.conname, "
+            "pg_get_constraintdef(key.oid), pg_get_expr(pg_index.indpred, pg_index.indrelid), "
+            "ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = pg_index.indrelid "
+            "      AND attnum = ANY(pg_index.indkey) ORDER BY attnum) "
+            "FROM pg_index JOIN pg_class AS index ON index.oid = pg_index.indexrelid "
+            "LEFT JOIN pg_constraint AS key ON key.conindid = index.oid AND key.contype = 'u' "
+            "WHERE pg_index.indrelid = %s::regclass AND pg_index.indisunique "
+            "AND NOT pg_index.indisprimary AND NOT EXISTS ("
             "   SELECT 1 FROM pg_constraint AS fk WHERE fk.contype = 'f' "
-            "   AND fk.conindid = key.conindid) "
-            "ORDER BY key.conname",
+            "   AND fk.conindid = index.oid) "
+            "ORDER BY index.relname",
             [model._meta.db_table],
         )
-        keys = cursor.fetchall()
-        for name, _, _ in keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for index, index_sql, constraint, constraint_sql, predicate, keyed in cursor.fetchall():
+            if not keyed or not set(keyed) <= set(columns):
+                continue
+            if constraint:
+                drop = f"ALTER TABLE {table} DROP CONSTRAINT {quote(constraint)}"
+                add = f"ALTER TABLE {table} ADD CONSTRAINT {quote(constraint)} {constraint_sql}"
+            else:
+                drop, add = f"DROP INDEX {quote(index)}", index_sql
+            keys.append(_UniqueKey(drop, add, keyed, predicate))
+        for key in keys:
+            cursor.execute(key.drop)
     yield repeated
     progress.start(label, len(keys), unit="unique keys")
     pk = quote(model._meta.pk.column)
     with connection.cursor() as cursor:
-        for done, (name, definition, columns) in enumerate(keys, start=1):
-            add = f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+        for done, key in enumerate(keys, start=1):
             try:
                 with transaction.atomic():
-                    cursor.execute(add)
+                    cursor.execute(key.add)
             except IntegrityError:
-                key = ", ".join(quote(column) for column in columns)
-                set_ = " AND ".join(f"{quote(column)} IS NOT NULL" for column in columns)
+                partition = ", ".join(quote(column) for column in key.columns)
+                held = [f"{quote(column)} IS NOT NULL" for column in key.columns]
+                where = " AND ".join([*held, *([f"({key.predicate})"] if key.predicate else [])])
                 cursor.execute(
                     f"DELETE FROM {table} WHERE {pk} IN (SELECT {pk} FROM ("  # noqa: S608
-                    f"SELECT {pk}, row_number() OVER (PARTITION BY {key} ORDER BY {pk}) AS n "
-                    f"FROM {table} WHERE {set_}) AS numbered WHERE n > 1)"
+                    f"SELECT {pk}, row_number() OVER (PARTITION BY {partition} ORDER BY {pk}) "
+                    f"AS n FROM {table} WHERE {where}) AS numbered WHERE n > 1)"
                 )
                 repeated.removed += cursor.rowcount
-                cursor.execute(add)
+                # the deleted rows' foreign-key checks, due at commit, would block ALTER
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                cursor.execute(key.add)
             progress.advance(label, done)
     progress.finish(label)
 

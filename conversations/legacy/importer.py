@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Full, Queue
@@ -197,7 +197,7 @@ class _TableImport:
         where: Callable[[Row], str],
         *,
         plain: PlainLines | None = None,
-        write_lines: Callable[[str, int], BatchResult | None] | None = None,
+        write_lines: Callable[[str, int], BatchResult] | None = None,
     ) -> None:
         """`plain`, if given, makes the plain rows' lines (plain.py), which `write_lines`
         writes; the other rows are parsed and written by `write`, as every row otherwise."""
@@ -209,7 +209,7 @@ class _TableImport:
         def parsed_batches() -> Iterator[tuple[LineBatch, list[Row]]]:
             if plain is None:
                 rows = self.legacy.batches(layout, self.batch_size)
-                batches = (LineBatch(0, 0, "", 0, 0, batch) for batch in rows)
+                batches = (LineBatch(0, "", 0, 0, batch) for batch in rows)
             else:
                 batches = plain.batches(self.batch_size)
             for batch in batches:
@@ -217,24 +217,16 @@ class _TableImport:
                 tally.normalised += batch.normalised
                 yield batch, self._placeable(batch.rows, parse, tally, where)
 
-        second: LegacyDatabase | None = None  # to read rows again, beside the reading thread
-        with read_ahead(parsed_batches()) as batches, ExitStack() as closing:
+        with read_ahead(parsed_batches()) as batches:
             for batch, placeable in batches:
                 if self.cancelled.is_set():
                     raise _Cancelled
+                results = []
                 if batch.line_count:
-                    result = write_lines(batch.lines, batch.line_count)
-                    if result is None:  # a key already stored: the whole batch as values
-                        plain.give_up()
-                        if second is None:
-                            second = closing.enter_context(LegacyDatabase.open(self.legacy.path))
-                        rows = second.rows_between(layout, batch.after, batch.last)
-                        placeable = [row for row in map(parse, rows) if row.rejection is None]
-                    else:
-                        tally.imported += result.imported
-                        tally.duplicate += result.duplicate
+                    results.append(write_lines(batch.lines, batch.line_count))
                 if placeable:
-                    result = write(placeable)
+                    results.append(write(placeable))
+                for result in results:
                     tally.imported += result.imported
                     tally.duplicate += result.duplicate
                 done += batch.size

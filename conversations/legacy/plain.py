@@ -52,20 +52,24 @@ def _sender_case(legacy_sender: str, pick) -> str:
 
 def _naive(text: str) -> list[str]:
     """`text` is naive ISO (seconds, or a fraction of up to 6 digits) on a calendar day."""
+    day = f"substr({text}, 9, 2)"
     return [
         f"{text} GLOB '{_TIMESTAMP_SHAPE}'",
         f"(length({text}) = 19 OR (length({text}) BETWEEN 21 AND 26 "
         f"AND substr({text}, 20, 1) = '.' AND substr({text}, 21) NOT GLOB '*[^0-9]*'))",
         f"substr({text}, 12, 2) < '24'",
-        f"date(substr({text}, 1, 10), '+0 days') = substr({text}, 1, 10)",
+        f"substr({text}, 6, 2) BETWEEN '01' AND '12' AND {day} >= '01'",
+        # every month has 28 days; a later one is checked by a calendar (slower)
+        f"({day} <= '28' OR date(substr({text}, 1, 10), '+0 days') = substr({text}, 1, 10))",
     ]
 
 
 @dataclass(frozen=True)
 class _Instant:
     """A legacy time that parse_timestamp reads without doubt, as SQL: `plain` tests for
-    it, `text` is the timestamptz PostgreSQL reads as the same instant, `normalised` is
-    true where parse_timestamp says NORMALISED (an epoch, an offset other than UTC)."""
+    it, `text` is the timestamptz PostgreSQL reads as the same instant (naive in UTC,
+    copy_lines' time zone), `normalised` is true where parse_timestamp says NORMALISED (an
+    epoch, an offset other than UTC)."""
 
     plain: str
     text: str
@@ -103,10 +107,8 @@ def _instant(timestamp: str) -> _Instant:
     shifted_at_all = f"{offset} GLOB '[+-][0-9][0-9]:[0-9][0-9]'"
     return _Instant(
         plain=f"((typeof({timestamp}) = 'text' AND {naive}) OR {text} OR {epoch})",
-        text=f"CASE WHEN typeof({timestamp}) = 'integer' "
-        f"THEN datetime({timestamp}, 'unixepoch') || '+00' "
-        f"WHEN {shifted_at_all} OR substr({timestamp}, -1) = 'Z' THEN {timestamp} "
-        f"ELSE {timestamp} || '+00' END",
+        text=f"iif(typeof({timestamp}) = 'integer', datetime({timestamp}, 'unixepoch'), "
+        f"{timestamp})",
         normalised=f"(typeof({timestamp}) = 'integer' "
         f"OR ({shifted_at_all} AND substr({offset}, 2) <> '00:00'))",
     )
@@ -116,9 +118,12 @@ def _plain_wamid(wamid: str, layout: TableLayout) -> str:
     """A wamid as _read_wamid keeps it (trimmed, not too long, no NUL) and that no other
     row of the table holds (see PlainLines.batches)."""
     repeated = f"SELECT wamid FROM temp.{REPEATED_TABLE.format(layout.name)}"  # noqa: S608
+    spaces = ", ".join(str(ord(character)) for character in _whitespace())
     return (
         f"typeof({wamid}) = 'text' AND length({wamid}) BETWEEN 1 AND {MAX_WAMID} "
-        f"AND trim({wamid}, {_sql_text(_whitespace())}) = {wamid} "
+        # str.strip() would take nothing off: no space at either end (unicode(): the first)
+        f"AND unicode({wamid}) NOT IN ({spaces}) "
+        f"AND unicode(substr({wamid}, -1)) NOT IN ({spaces}) "
         f"AND instr(CAST({wamid} AS BLOB), x'00') = 0 AND {wamid} NOT IN ({repeated})"
     )
 
@@ -197,8 +202,7 @@ def plain_ledger_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[st
 
 class PlainLines:
     """The plain rows of a legacy table as COPY lines, batch by batch; `columns` are the
-    columns of our table a line holds, in order. Once `give_up` is called (the lines met
-    a stored key), the batches after the next come all as values."""
+    columns of our table a line holds, in order."""
 
     layout: TableLayout
     joins = ""
@@ -206,13 +210,9 @@ class PlainLines:
     def __init__(self, legacy: LegacyDatabase, columns: Sequence[str]):
         self.legacy = legacy
         self.columns = tuple(columns)
-        self.given_up = False
 
     def sql(self) -> tuple[str, str, str]:
         raise NotImplementedError
-
-    def give_up(self) -> None:
-        self.given_up = True
 
     def batches(self, size: int) -> Iterator[LineBatch]:
         """LineBatch after LineBatch, in rowid order (LegacyDatabase.line_batches)."""
@@ -235,14 +235,7 @@ class PlainLines:
             f"FROM {table} AS m {self.joins} WHERE m.rowid > ? ORDER BY m.rowid LIMIT ?"
         )
         normalised = _instant("time").normalised  # of a row with a line
-        for batch in legacy.line_batches(self.layout, select, size, normalised):
-            yield batch
-            if self.given_up:
-                after = batch.last
-                for rows in legacy.batches(self.layout, size, after=after):
-                    yield LineBatch(after, rows[-1][0], "", 0, 0, rows)
-                    after = rows[-1][0]
-                return
+        yield from legacy.line_batches(self.layout, select, size, normalised)
 
 
 class PlainMessages(PlainLines):

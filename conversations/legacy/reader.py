@@ -31,11 +31,10 @@ def _quoted(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LineBatch:
-    """The rows of a table with rowids in (after, last]: `lines` of them as SQLite wrote
+    """A batch of a table's rows, up to rowid `last`: `lines` of them as SQLite wrote
     them (one text, a line each), `rows` (as LegacyDatabase.batches gives them) for those
     it left to Python."""
 
-    after: int
     last: int
     lines: str
     line_count: int
@@ -189,10 +188,10 @@ class LegacyDatabase:
                     if "decode" not in str(exc):
                         raise
                     rows = self._fetch(self._select(layout), (after, size))
-                    batch = LineBatch(after, rows[-1][0] if rows else after, "", 0, 0, rows)
+                    batch = LineBatch(rows[-1][0] if rows else after, "", 0, 0, rows)
                 else:
                     rows = self._fetch(by_rowid, (others,)) if plain < found else []
-                    batch = LineBatch(after, last or after, text or "", plain, normal, rows)
+                    batch = LineBatch(last or after, text or "", plain, normal, rows)
             except sqlite3.DatabaseError as exc:
                 raise LegacyReadError(
                     f"{self.path}: reading {layout.name} after rowid {after} failed ({exc})."
@@ -202,22 +201,10 @@ class LegacyDatabase:
             yield batch
             after = batch.last
 
-    def rows_between(self, layout: TableLayout, after: int, last: int) -> list[tuple]:
-        """The rows with rowids in (after, last], as batches gives them."""
-        select = self._select(layout, "rowid > ? AND rowid <= ? ORDER BY rowid")
-        try:
-            return self._fetch(select, (after, last))
-        except sqlite3.DatabaseError as exc:
-            raise LegacyReadError(
-                f"{self.path}: reading {layout.name} after rowid {after} failed ({exc})."
-            ) from exc
-
-    def batches(
-        self, layout: TableLayout, size: int, after: int = -(2**63)
-    ) -> Iterator[list[tuple]]:
-        """Rows as (rowid, *layout.columns) tuples, `size` at a time, in rowid order (from
-        the first rowid after `after`)."""
+    def batches(self, layout: TableLayout, size: int) -> Iterator[list[tuple]]:
+        """Rows as (rowid, *layout.columns) tuples, `size` at a time, in rowid order."""
         sql = self._select(layout)
+        after = -(2**63)
         while True:
             try:
                 rows = self._fetch(sql, (after, size))

@@ -32,6 +32,11 @@ class TableReport:
     not_placed_sample: list[str] = field(default_factory=list)
     unparseable_sample: list[str] = field(default_factory=list)
 
+    def drop_repeated(self, removed: int) -> None:
+        """Rows counted as imported were removed at the end, as repeats of a key."""
+        self.imported -= removed
+        self.duplicate += removed
+
     def count_issues(self, where: str, issues: tuple[Issue, ...], rejection: str | None) -> None:
         """One row read with issues, or not placed at all (`rejection` says why)."""
         if rejection is not None:

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from conversations.legacy.bulk import (
     TableShape,
@@ -378,7 +378,9 @@ class DatabaseWriter:
     ) -> AbstractContextManager[None]:
         """Around the messages table: in bulk (see _in_bulk), the table's secondary indexes
         and foreign keys are built at the end (bulk.indexes_built_after), about three
-        times faster, and its constant columns are defaults meanwhile; the table is locked
+        times faster, its unique wamid and legacy id keys are checked once at the end
+        (a message already stored, a webhook's or an earlier run's, counts as the
+        duplicate), and its constant columns are defaults meanwhile; the table is locked
         and a failure keeps none of the messages. Otherwise each batch commits on its own
         into the live indexes."""
         return self._in_bulk(
@@ -389,8 +391,18 @@ class DatabaseWriter:
             steps=(
                 indexes_built_after(Message, progress, "message indexes"),
                 constants_as_column_defaults(self._messages),
+                # last, so its repeats are removed before the other indexes are built
+                self._message_keys_checked_after(progress),
             ),
         )
+
+    @contextmanager
+    def _message_keys_checked_after(self, progress: Progress) -> Iterator[None]:
+        with unique_keys_checked_after(
+            Message, progress, "message keys", ("wamid", "legacy_id")
+        ) as repeated:
+            yield
+        self.report.tables[MESSAGES.name].drop_repeated(repeated.removed)
 
     def loading_ledger(
         self, total: int, progress: Progress, *, online: bool
@@ -409,11 +421,11 @@ class DatabaseWriter:
 
     @contextmanager
     def _ledger_keys_checked_after(self, progress: Progress) -> Iterator[None]:
-        with unique_keys_checked_after(ProcessedMessage, progress, "ledger keys") as repeated:
+        with unique_keys_checked_after(
+            ProcessedMessage, progress, "ledger keys", ("wamid",)
+        ) as repeated:
             yield
-        tally = self.report.tables[PROCESSED_MESSAGES.name]
-        tally.imported -= repeated.removed
-        tally.duplicate += repeated.removed
+        self.report.tables[PROCESSED_MESSAGES.name].drop_repeated(repeated.removed)
 
     # messages
 
@@ -477,13 +489,10 @@ class DatabaseWriter:
 
     def plain_messages(self, legacy: LegacyDatabase) -> PlainMessages | None:
         """SQLite's own COPY lines for the plain legacy messages (plain.py), where the
-        messages load in bulk on PostgreSQL and no batch has yet met a stored key; None
-        elsewhere: every row is then read as values and written by `messages`."""
-        if (
-            MESSAGES.name not in self.report.loaded_in_bulk
-            or self._messages.meets_existing_keys
-            or not self._messages.constants_are_column_defaults
-        ):
+        messages load in bulk on PostgreSQL (their keys checked at the end: no line can
+        meet one); None elsewhere: every row is then read as values and written by
+        `messages`."""
+        if MESSAGES.name not in self.report.loaded_in_bulk:
             return None
         known = (
             Conversation.objects.filter(wa_id__isnull=False)
@@ -492,19 +501,10 @@ class DatabaseWriter:
         )
         return PlainMessages(legacy, self._messages.given_columns, known)
 
-    def message_lines(self, lines: str, count: int) -> BatchResult | None:
-        """Plain messages' COPY lines straight into the table (see plain_messages). None,
-        with nothing written, when one holds a key the table already has (a re-run, a
-        webhook's message): those rows are then read as values and go through `messages`,
-        which skips what is stored, as do the batches after it."""
-        if self._messages.meets_existing_keys:
-            return None
-        try:
-            with transaction.atomic():
-                copy_lines(self._messages, lines)
-        except IntegrityError:
-            self._messages.meets_existing_keys = True
-            return None
+    def message_lines(self, lines: str, count: int) -> BatchResult:
+        """Plain messages' COPY lines straight into the table (see plain_messages); their
+        keys are checked at the end of the bulk load."""
+        copy_lines(self._messages, lines)
         return BatchResult(count, 0)
 
     # processed messages
