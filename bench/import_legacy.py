@@ -15,7 +15,8 @@ Then, on a fresh PostgreSQL database (created and migrated here):
    file and COPY them, untouched, into bare tables (no index, no constraint, one
    transaction each): the speed of light;
 2. import: `manage.py import_legacy_db` in a child process, as an operator runs it (DEBUG
-   off), whose peak RSS is its own high-water mark (VmHWM), read while it runs;
+   off), whose peak RSS is its own high-water mark (VmHWM) plus that of the process it
+   starts to read the file, read while they run;
 3. floor: the imported message rows COPYed, in binary and with no Python in the loop, into a
    clone of conversations_message (same indexes, constraints and foreign key): what writing
    into the live table costs per row, the floor of `--online`; a first import's bulk load
@@ -342,8 +343,22 @@ def high_water_rss(pid: int) -> int:
     return 0
 
 
+def descendants(pid: int) -> list[int]:
+    """A process's children, theirs, and so on (the import's line reader)."""
+    found = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids = [int(child) for child in children.read_text().split()]
+        except OSError:
+            continue
+        for child in pids:
+            found += [child, *descendants(child)]
+    return found
+
+
 def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str, str, int]:
-    """(seconds, peak RSS in bytes, stdout, stderr, exit status) of the import command."""
+    """(seconds, peak RSS in bytes, stdout, stderr, exit status) of the import command; the
+    peak RSS adds up the peaks of the command and of the processes it starts."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(
@@ -362,10 +377,11 @@ def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str
             start_new_session=True,
         )
         deadline = started + IMPORT_TIMEOUT_SECONDS
-        peak_rss = 0
+        peaks: dict[int, int] = {}  # each process's own high-water mark
         try:
             while True:
-                peak_rss = max(peak_rss, high_water_rss(child.pid))
+                for pid in [child.pid, *descendants(child.pid)]:
+                    peaks[pid] = max(peaks.get(pid, 0), high_water_rss(pid))
                 pid, status, usage = os.wait4(child.pid, os.WNOHANG)
                 if pid:
                     break
@@ -384,7 +400,8 @@ def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str
         err.seek(0)
         return (
             elapsed,
-            peak_rss or usage.ru_maxrss * 1024,  # kilobytes on Linux
+            # the processes' peaks added up: at least their peak together
+            sum(peaks.values()) or usage.ru_maxrss * 1024,  # kilobytes on Linux
             out.read().decode(),
             err.read().decode(),
             child.returncode,
@@ -473,7 +490,7 @@ def main() -> None:
         f"rows/s; into a clone of the message table with its indexes and foreign key, no "
         f"Python: {floor:.1f} s, {floor_rate:,.0f} rows/s = {floor_rate / raw_messages_rate:.1%})"
     )
-    print(f"import peak RSS: {peak_rss / 2**20:.0f} MB (goal < 300 MB)")
+    print(f"import peak RSS: {peak_rss / 2**20:.0f} MB with its reader process (goal < 300 MB)")
     phases = [line for line in stderr.splitlines() if ": done," in line]
     print("phases: " + "; ".join(re.sub(r": done, ", ": ", line) for line in phases))
     print()

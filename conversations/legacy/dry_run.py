@@ -99,14 +99,17 @@ class DryRunWriter:
             new += 1
         return BatchResult(new, len(batch) - new)
 
-    def plain_messages(self, legacy: LegacyDatabase) -> None:
+    def reading_lines(self, legacy: LegacyDatabase, *, online: bool) -> None:
+        return None
+
+    def plain_messages(self, legacy: LegacyDatabase, lines: None) -> None:
         """Every row is read as values: a dry run counts what parse_message reads."""
         return None
 
     def message_lines(self, lines: str, count: int) -> None:
         raise RuntimeError("a dry run reads no plain message lines")
 
-    def plain_ledger(self, legacy: LegacyDatabase) -> None:
+    def plain_ledger(self, legacy: LegacyDatabase, lines: None) -> None:
         return None
 
     def ledger_lines(self, lines: str, count: int) -> None:

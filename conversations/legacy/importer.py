@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Full, Queue
@@ -29,8 +29,9 @@ from django.db import connection
 from django.utils import timezone
 
 from conversations.legacy.dry_run import DryRunWriter
+from conversations.legacy.lines import LineBatch
 from conversations.legacy.plain import PlainLines
-from conversations.legacy.reader import LegacyDatabase, LineBatch
+from conversations.legacy.reader import LegacyDatabase
 from conversations.legacy.report import ImportReport, NoProgress, Progress, TableReport
 from conversations.legacy.rows import (
     CLIENT_PROFILES,
@@ -77,7 +78,11 @@ def import_legacy_database(
         raise ValueError("batch_size must be at least 1")
     started = time.monotonic()
     progress = progress or NoProgress()
-    with LegacyDatabase.open(path) as legacy, _rare_garbage_collection():
+    with (
+        LegacyDatabase.open(path) as legacy,
+        _rare_garbage_collection(),
+        ExitStack() as closing,
+    ):
         report = ImportReport(
             path=str(path),
             dry_run=dry_run,
@@ -94,6 +99,9 @@ def import_legacy_database(
         else:
             writer = DatabaseWriter(report, now=now)
         run = _TableImport(legacy, report, batch_size, progress)
+        lines = writer.reading_lines(legacy, online=online)  # for bulk loads (plain.py)
+        if lines is not None:
+            closing.callback(lines.close)
         run.table(CONVERSATIONS, parse_conversation, writer.conversations, _row_and_phone)
         with writer.loading_profiles(legacy.count(CLIENT_PROFILES), progress, online=online):
             run.table(CLIENT_PROFILES, parse_profile, writer.profiles, _row_and_phone)
@@ -105,7 +113,7 @@ def import_legacy_database(
                     parse_processed_message,
                     writer.processed,
                     lambda p: f"row {p.row}",
-                    plain=writer.plain_ledger(legacy),
+                    plain=writer.plain_ledger(legacy, lines),
                     write_lines=writer.ledger_lines,
                 )
 
@@ -120,7 +128,7 @@ def import_legacy_database(
                     parse_message,
                     writer.messages,
                     lambda m: f"id {m.legacy_id}",
-                    plain=writer.plain_messages(legacy),
+                    plain=writer.plain_messages(legacy, lines),
                     write_lines=writer.message_lines,
                 )
                 if ledger:
@@ -206,21 +214,19 @@ class _TableImport:
         self.progress.start(layout.name, tally.total)
         done = 0
 
-        def parsed_batches() -> Iterator[tuple[LineBatch, list[Row]]]:
-            if plain is None:
-                rows = self.legacy.batches(layout, self.batch_size)
-                batches = (LineBatch(0, "", 0, 0, batch) for batch in rows)
-            else:
-                batches = plain.batches(self.batch_size)
-            for batch in batches:
-                tally.read += batch.size
-                tally.normalised += batch.normalised
-                yield batch, self._placeable(batch.rows, parse, tally, where)
-
-        with read_ahead(parsed_batches()) as batches:
-            for batch, placeable in batches:
+        if plain is None:
+            rows = self.legacy.batches(layout, self.batch_size)
+            batches = (LineBatch(0, "", 0, 0, batch) for batch in rows)
+        else:
+            batches = plain.batches(self.batch_size)
+        parsed = ((batch, list(map(parse, batch.rows))) for batch in batches)
+        with read_ahead(parsed) as ready:
+            for batch, rows in ready:
                 if self.cancelled.is_set():
                     raise _Cancelled
+                tally.read += batch.size
+                tally.normalised += batch.normalised
+                placeable = self._placeable(rows, tally, where)
                 results = []
                 if batch.line_count:
                     results.append(write_lines(batch.lines, batch.line_count))
@@ -234,9 +240,8 @@ class _TableImport:
         self.progress.finish(layout.name)
 
     @staticmethod
-    def _placeable(rows: list[tuple], parse, tally, where) -> list:
-        """The rows parsed, their issues counted; less the rows that cannot be placed."""
-        parsed = list(map(parse, rows))
+    def _placeable(parsed: list, tally, where) -> list:
+        """The parsed rows, their issues counted; less the rows that cannot be placed."""
         # Most rows were read as they are: only the others are looked at again.
         rejected = False
         for row in [row for row in parsed if row.issues or row.rejection]:

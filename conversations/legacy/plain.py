@@ -22,7 +22,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from conversations.legacy.reader import LegacyDatabase, LineBatch
+from conversations.legacy.lines import LineBatch, LineQuery, LineReader, LineReadError
+from conversations.legacy.reader import LegacyDatabase, LegacyReadError
 from conversations.legacy.rows import MAX_WAMID, MESSAGES, PROCESSED_MESSAGES, SENDERS, TableLayout
 from conversations.models import Direction, MessageStatus, MessageType
 
@@ -201,59 +202,85 @@ def plain_ledger_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[st
 
 
 class PlainLines:
-    """The plain rows of a legacy table as COPY lines, batch by batch; `columns` are the
-    columns of our table a line holds, in order."""
+    """The plain rows of a legacy table as COPY lines, batch by batch, read by the import's
+    LineReader (lines.py); `columns` are the columns of our table a line holds, in order."""
 
     layout: TableLayout
     joins = ""
 
-    def __init__(self, legacy: LegacyDatabase, columns: Sequence[str]):
+    def __init__(self, legacy: LegacyDatabase, lines: LineReader, columns: Sequence[str]):
         self.legacy = legacy
+        self.lines = lines
         self.columns = tuple(columns)
+
+    @classmethod
+    def repeated(cls, legacy: LegacyDatabase) -> tuple[str, str, tuple]:
+        """The table of the wamids more than one row holds, as LineReader fills it: a wamid
+        on two rows is imported once, decided in order by the parser's reading of it
+        (stripped), so neither row is plain. A superset is no harm (NUL, bad UTF-8)."""
+        wamid = legacy.column(cls.layout, "whatsapp_id")
+        select = (
+            f"SELECT trim(CAST({wamid} AS TEXT), ?) FROM {cls.layout.name} "  # noqa: S608
+            f"WHERE typeof({wamid}) IN ('text', 'blob') GROUP BY 1 HAVING count(*) > 1"
+        )
+        return REPEATED_TABLE.format(cls.layout.name), select, (_whitespace(),)
+
+    @classmethod
+    def suit(cls, legacy: LegacyDatabase) -> bool:
+        """Whether the table's rowids are dense enough to read in ranges: an edited file's
+        gaps are, one with rowids spread over billions is not."""
+        low, high = legacy.rowids(cls.layout)
+        return high - low < 2 * legacy.count(cls.layout) + 100_000
 
     def sql(self) -> tuple[str, str, str]:
         raise NotImplementedError
 
     def batches(self, size: int) -> Iterator[LineBatch]:
-        """LineBatch after LineBatch, in rowid order (LegacyDatabase.line_batches)."""
-        legacy, table = self.legacy, self.layout.name
-        # A wamid on two rows: which is imported is decided in order, by the parser's
-        # reading of it (stripped). A superset of those is no harm: the rows are just not
-        # plain. Read here, in the reading thread, as the first batch is.
-        wamid = legacy.column(self.layout, "whatsapp_id")
-        legacy.keep(
-            REPEATED_TABLE.format(table),
-            ("wamid TEXT PRIMARY KEY",),
-            select=f"SELECT trim(CAST({wamid} AS TEXT), ?) FROM {table} "  # noqa: S608
-            f"WHERE typeof({wamid}) IN ('text', 'blob') GROUP BY 1 HAVING count(*) > 1",
-            params=(_whitespace(),),
-        )
+        """The table's batches (`size` rowids each) in rowid order."""
         condition, line, time = self.sql()
-        select = (
-            f"SELECT m.rowid AS rowid, CASE WHEN {condition} THEN {line} END AS line, "  # noqa: S608
-            f"{time} AS time "
-            f"FROM {table} AS m {self.joins} WHERE m.rowid > ? ORDER BY m.rowid LIMIT ?"
+        low, high = self.legacy.rowids(self.layout)
+        query = LineQuery(
+            lines=(
+                f"SELECT m.rowid AS rowid, CASE WHEN {condition} THEN {line} END AS line, "  # noqa: S608
+                f"{time} AS time FROM {self.layout.name} AS m {self.joins} "
+                # (the LIMIT keeps SQLite from folding this into the batch's aggregate, which
+                # would compute each line once for each use of it there)
+                "WHERE m.rowid > ? AND m.rowid <= ? ORDER BY m.rowid LIMIT ?"
+            ),
+            normalised=_instant("time").normalised,
+            by_rowid=self.legacy.rows_select(
+                self.layout, "rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid"
+            ),
+            between=self.legacy.rows_select(self.layout, "rowid > ? AND rowid <= ? ORDER BY rowid"),
+            ranges=[(after, min(after + size, high)) for after in range(low - 1, high, size)],
         )
-        normalised = _instant("time").normalised  # of a row with a line
-        yield from legacy.line_batches(self.layout, select, size, normalised)
+        try:
+            for batch in self.lines.batches(query):
+                self.legacy.invalid_utf8_values += batch.invalid_utf8_values
+                yield batch
+        except LineReadError as exc:
+            raise LegacyReadError(
+                f"{self.legacy.path}: reading {self.layout.name} failed ({exc})."
+            ) from exc
 
 
 class PlainMessages(PlainLines):
     """The plain rows of the legacy messages. `conversations` gives the (wa_id, id) of the
-    conversations there are, kept in SQLite for the query to join (streamed: memory stays
-    flat); a row of any other phone is not plain (the writer finds or creates its
-    conversation)."""
+    conversations there are, kept in the reader's SQLite for the query to join; a row of
+    any other phone is not plain (the writer finds or creates its conversation)."""
 
     layout = MESSAGES
 
     def __init__(
         self,
         legacy: LegacyDatabase,
+        lines: LineReader,
         columns: Sequence[str],
         conversations: Iterable[tuple[str, int]],
     ):
-        super().__init__(legacy, columns)
-        legacy.keep(CONVERSATIONS_TABLE, ("wa_id TEXT PRIMARY KEY", "id INTEGER"), conversations)
+        super().__init__(legacy, lines, columns)
+        known = ("wa_id TEXT PRIMARY KEY", "id INTEGER")
+        lines.keep(CONVERSATIONS_TABLE, known, list(conversations))
         self.joins = (
             f"LEFT JOIN temp.{CONVERSATIONS_TABLE} AS c "
             f"ON c.wa_id = {legacy.column(MESSAGES, 'phone_number', 'm')}"
@@ -270,3 +297,9 @@ class PlainLedger(PlainLines):
 
     def sql(self) -> tuple[str, str, str]:
         return plain_ledger_sql(self.legacy, self.columns)
+
+
+def start_reading_lines(legacy: LegacyDatabase) -> LineReader:
+    """The LineReader of an import, started at its beginning: while the first tables are
+    imported, it finds the repeated wamids of the messages and the ledger."""
+    return LineReader(legacy.uri, [PlainMessages.repeated(legacy), PlainLedger.repeated(legacy)])

@@ -7,8 +7,7 @@ flat whatever the size of the file, and each batch query can be retried on its o
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,31 +28,18 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-@dataclass(frozen=True, slots=True)
-class LineBatch:
-    """A batch of a table's rows, up to rowid `last`: `lines` of them as SQLite wrote
-    them (one text, a line each), `rows` (as LegacyDatabase.batches gives them) for those
-    it left to Python."""
-
-    last: int
-    lines: str
-    line_count: int
-    normalised: int  # of the lines, how many rows count as normalised
-    rows: list[tuple]
-
-    @property
-    def size(self) -> int:
-        return self.line_count + len(self.rows)
-
-
 class LegacyDatabase:
     """A read-only connection to the old bot's database and the columns it turned out to have."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection, columns: dict[str, set[str]]):
+    def __init__(
+        self, path: Path, uri: str, connection: sqlite3.Connection, columns: dict[str, set[str]]
+    ):
         self.path = path
+        self.uri = uri
         self._connection = connection
         self._columns = columns
         self.invalid_utf8_values = 0  # text values that were not UTF-8, decoded with U+FFFD
+        self._counts: dict[str, int] = {}
 
     @classmethod
     def open(cls, path: str | Path) -> LegacyDatabase:
@@ -97,7 +83,7 @@ class LegacyDatabase:
         except BaseException:
             connection.close()
             raise
-        return cls(path, connection, columns)
+        return cls(path, uri, connection, columns)
 
     def close(self) -> None:
         self._connection.close()
@@ -114,7 +100,12 @@ class LegacyDatabase:
 
     def count(self, layout: TableLayout) -> int:
         """Rows in a table, for progress; a damaged table is estimated by its last rowid, so
-        the rows before the damage are still imported."""
+        the rows before the damage are still imported. Counted once (the file is read-only)."""
+        if layout.name not in self._counts:
+            self._counts[layout.name] = self._count(layout)
+        return self._counts[layout.name]
+
+    def _count(self, layout: TableLayout) -> int:
         table = _quoted(layout.name)
         for sql in (f"SELECT count(*) FROM {table}", f"SELECT max(rowid) FROM {table}"):  # noqa: S608
             try:
@@ -130,76 +121,25 @@ class LegacyDatabase:
             return "NULL"
         return f"{table}.{_quoted(name)}" if table else _quoted(name)
 
+    def rows_select(self, layout: TableLayout, where: str) -> str:
+        """A SELECT of the table's rows as batches gives them, `where` they are."""
+        return self._select(layout, where)
+
     def _select(self, layout: TableLayout, where: str = "rowid > ? ORDER BY rowid LIMIT ?") -> str:
         # Only columns that exist are named; a missing optional column reads as NULL.
         columns = ", ".join(self.column(layout, c) for c in layout.columns)
         return f"SELECT rowid, {columns} FROM {_quoted(layout.name)} WHERE {where}"  # noqa: S608
 
-    def keep(
-        self,
-        table: str,
-        columns: tuple[str, ...],
-        rows: Iterable[tuple] = (),
-        select: str = "",
-        params: tuple = (),
-    ) -> None:
-        """A table of our own in this connection's temporary schema, holding `rows` or what
-        `select` finds: the legacy file itself stays untouched (it is open read-only)."""
-        name = f"temp.{_quoted(table)}"
-        marks = ", ".join("?" for _ in columns)
+    def rowids(self, layout: TableLayout) -> tuple[int, int]:
+        """The lowest and highest rowid of a table ((0, 0) when empty)."""
+        table = _quoted(layout.name)
         try:
-            self._connection.execute(f"DROP TABLE IF EXISTS {name}")
-            self._connection.execute(f"CREATE TABLE {name} ({', '.join(columns)})")
-            self._connection.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
-            if select:
-                self._connection.execute(f"INSERT OR IGNORE INTO {name} {select}", params)
+            low, high = self._connection.execute(
+                f"SELECT min(rowid), max(rowid) FROM {table}"  # noqa: S608 - our name
+            ).fetchone()
         except sqlite3.DatabaseError as exc:
-            raise LegacyReadError(f"{self.path}: reading it failed ({exc}).") from exc
-
-    def line_batches(
-        self, layout: TableLayout, lines: str, size: int, normalised: str = "0"
-    ) -> Iterator[LineBatch]:
-        """Like batches, but SQLite writes what it can of each batch as lines: `lines` is a
-        SELECT of (rowid, line, time) over the table that takes the rowid to start after
-        and the batch size; a row whose line is NULL comes as values, as from batches.
-        `normalised` (SQL over `time`) is true for a row with a line that counts as
-        normalised.
-
-        The lines come joined, as one text: Python makes one object of a batch's lines,
-        and this thread takes the GIL back once for them, not once a row (which, while
-        another thread runs, can wait a switch interval each time). A batch holding text
-        that is not UTF-8 comes all as values, read tolerantly.
-        """
-        aggregates = (
-            "max(rowid), count(*), count(line), group_concat(line, char(10)), "
-            "json_group_array(rowid) FILTER (WHERE line IS NULL), "
-            f"count(*) FILTER (WHERE line IS NOT NULL AND {normalised})"
-        )
-        joined = f"SELECT {aggregates} FROM ({lines})"  # noqa: S608 - the caller's SQL
-        by_rowid = self._select(layout, "rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid")
-        after = -(2**63)
-        while True:
-            try:
-                try:
-                    last, found, plain, text, others, normal = self._connection.execute(
-                        joined, (after, size)
-                    ).fetchone()
-                except sqlite3.OperationalError as exc:
-                    if "decode" not in str(exc):
-                        raise
-                    rows = self._fetch(self._select(layout), (after, size))
-                    batch = LineBatch(rows[-1][0] if rows else after, "", 0, 0, rows)
-                else:
-                    rows = self._fetch(by_rowid, (others,)) if plain < found else []
-                    batch = LineBatch(last or after, text or "", plain, normal, rows)
-            except sqlite3.DatabaseError as exc:
-                raise LegacyReadError(
-                    f"{self.path}: reading {layout.name} after rowid {after} failed ({exc})."
-                ) from exc
-            if not batch.size:
-                return
-            yield batch
-            after = batch.last
+            raise LegacyReadError(f"{self.path}: reading {layout.name} failed ({exc}).") from exc
+        return low or 0, high or 0
 
     def batches(self, layout: TableLayout, size: int) -> Iterator[list[tuple]]:
         """Rows as (rowid, *layout.columns) tuples, `size` at a time, in rowid order."""

@@ -29,7 +29,8 @@ from conversations.legacy.bulk import (
     values_where_in,
 )
 from conversations.legacy.clocks import settle_conversation_clocks
-from conversations.legacy.plain import PlainLedger, PlainMessages
+from conversations.legacy.lines import LineReader
+from conversations.legacy.plain import PlainLedger, PlainMessages, start_reading_lines
 from conversations.legacy.reader import LegacyDatabase, LegacyReadError
 from conversations.legacy.report import ImportReport, Progress
 from conversations.legacy.rows import (
@@ -487,19 +488,32 @@ class DatabaseWriter:
             result = insert_new_rows(self._messages, rows, order_by=order)
         return BatchResult(result.inserted, len(batch) - result.inserted)
 
-    def plain_messages(self, legacy: LegacyDatabase) -> PlainMessages | None:
+    def reading_lines(self, legacy: LegacyDatabase, *, online: bool) -> LineReader | None:
+        """The process that reads plain rows as COPY lines (lines.py, plain.py), started at
+        the beginning of an import that may load tables in bulk: on PostgreSQL, unless
+        `online`. The caller closes it."""
+        if connection.vendor != "postgresql" or online:
+            return None
+        return start_reading_lines(legacy)
+
+    def plain_messages(
+        self, legacy: LegacyDatabase, lines: LineReader | None
+    ) -> PlainMessages | None:
         """SQLite's own COPY lines for the plain legacy messages (plain.py), where the
-        messages load in bulk on PostgreSQL (their keys checked at the end: no line can
-        meet one); None elsewhere: every row is then read as values and written by
-        `messages`."""
-        if MESSAGES.name not in self.report.loaded_in_bulk:
+        messages load in bulk (their keys checked at the end: no line can meet one); None
+        elsewhere: every row is then read as values and written by `messages`."""
+        if (
+            lines is None
+            or MESSAGES.name not in self.report.loaded_in_bulk
+            or not PlainMessages.suit(legacy)
+        ):
             return None
         known = (
             Conversation.objects.filter(wa_id__isnull=False)
             .values_list("wa_id", "pk")
             .iterator(chunk_size=10_000)
         )
-        return PlainMessages(legacy, self._messages.given_columns, known)
+        return PlainMessages(legacy, lines, self._messages.given_columns, known)
 
     def message_lines(self, lines: str, count: int) -> BatchResult:
         """Plain messages' COPY lines straight into the table (see plain_messages); their
@@ -516,13 +530,17 @@ class DatabaseWriter:
             result = insert_new_rows(self._processed, rows)
         return BatchResult(result.inserted, len(batch) - result.inserted)
 
-    def plain_ledger(self, legacy: LegacyDatabase) -> PlainLedger | None:
+    def plain_ledger(self, legacy: LegacyDatabase, lines: LineReader | None) -> PlainLedger | None:
         """SQLite's own COPY lines for the plain ledger rows (plain.py), where the ledger
         loads in bulk (its unique key checked at the end: no line can meet it); None
         elsewhere."""
-        if PROCESSED_MESSAGES.name not in self.report.loaded_in_bulk:
+        if (
+            lines is None
+            or PROCESSED_MESSAGES.name not in self.report.loaded_in_bulk
+            or not PlainLedger.suit(legacy)
+        ):
             return None
-        return PlainLedger(legacy, self._processed.given_columns)
+        return PlainLedger(legacy, lines, self._processed.given_columns)
 
     def ledger_lines(self, lines: str, count: int) -> BatchResult:
         copy_lines(self._processed, lines)

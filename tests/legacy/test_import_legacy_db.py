@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import threading
 from datetime import UTC, datetime
 from io import StringIO
+from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -15,6 +18,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from conversations.legacy import plain
+from conversations.legacy import writer as writer_module
 from conversations.legacy.importer import import_legacy_database
 from conversations.legacy.writer import DatabaseWriter
 from conversations.management.commands.import_legacy_db import TerminalProgress
@@ -879,7 +884,7 @@ def test_plain_rows_written_by_sqlite_are_stored_as_parse_message_reads_them(
     assert summary[0] == total
     Message.objects.all().delete()
     Conversation.objects.all().delete()
-    monkeypatch.setattr(DatabaseWriter, "plain_messages", lambda self, legacy: None)
+    monkeypatch.setattr(DatabaseWriter, "plain_messages", lambda self, legacy, lines: None)
 
     output = import_legacy_db(db.path, "--batch-size", "7")
 
@@ -925,7 +930,7 @@ def test_plain_ledger_rows_written_by_sqlite_are_stored_as_the_parser_reads_them
     # not placed: '' and a 300-character id; duplicates: two pairs of spellings, wamid.plain
     assert summary[:3] == [len(rows), len(rows) - 5, 3]
     ProcessedMessage.objects.exclude(wamid="wamid.plain").delete()
-    monkeypatch.setattr(DatabaseWriter, "plain_ledger", lambda self, legacy: None)
+    monkeypatch.setattr(DatabaseWriter, "plain_ledger", lambda self, legacy, lines: None)
 
     output = import_legacy_db(db.path, "--batch-size", "5")
 
@@ -1072,6 +1077,39 @@ def test_a_file_corrupt_during_a_bulk_load_says_no_message_was_kept(legacy_db):
 
     assert Conversation.objects.get().openai_conversation_id == "thread_ana"
     assert Message.objects.count() == 0
+    assert line_readers() == []
+
+
+def line_readers() -> list[str]:
+    """The processes reading a legacy file for this one (lines.py) still running."""
+    found = []
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        for pid in children.read_text().split():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue  # gone meanwhile
+            if b"conversations.legacy.lines" in command:
+                found.append(pid)
+    return found
+
+
+@pytest.mark.postgres
+def test_the_process_reading_plain_rows_is_gone_when_the_import_ends(legacy_db, import_legacy_db):
+    db = fill_with_quirks(legacy_db())
+    started = []
+    start = plain.start_reading_lines
+    reading = lambda legacy: started.append(start(legacy)) or started[-1]  # noqa: E731
+
+    with patch.object(writer_module, "start_reading_lines", reading):
+        output = import_legacy_db(db.path)
+
+    assert summary_row(output, "messages")[1] == 8
+    assert len(started) == 1  # one reader, for messages and ledger
+    assert line_readers() == []
+    with patch.object(writer_module, "start_reading_lines", reading):
+        import_legacy_db(db.path, "--online")
+    assert len(started) == 1  # --online reads as values: no reader
 
 
 # Safe to get wrong
