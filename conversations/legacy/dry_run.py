@@ -121,7 +121,13 @@ class DryRunWriter:
         new = len(wamids) - existing
         return BatchResult(new, len(batch) - new)
 
-    def finish(self, progress: Progress, *, page_size: int) -> None:
+    @contextmanager
+    def settling(self, progress: Progress) -> Iterator[None]:
+        yield
+
+    def finish(
+        self, progress: Progress, *, page_size: int, share: tuple[int, int] = (0, 1)
+    ) -> None:
         """Nothing to settle: no conversation changed."""
 
     def can_write_beside(self) -> bool:

@@ -135,7 +135,24 @@ def import_legacy_database(
                     ledger.start()
             if not ledger:
                 import_ledger()
-            writer.finish(progress, page_size=batch_size)
+            with writer.settling(progress):
+                # Where it can, a second connection settles half of the conversations.
+                half = (
+                    _Beside(
+                        lambda: writer.finish(progress, page_size=batch_size, share=(1, 2)), run
+                    )
+                    if ledger
+                    else None
+                )
+                try:
+                    if half:
+                        half.start()
+                    writer.finish(progress, page_size=batch_size, share=(0, 2) if half else (0, 1))
+                    if half:
+                        half.join()
+                finally:
+                    if half:
+                        half.cancel()
             if ledger:
                 ledger.join()
         finally:

@@ -10,6 +10,7 @@ imported messages, never moved backwards.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -133,6 +134,8 @@ class DatabaseWriter:
         self.report = report
         self.now = now
         self._conversation_ids: dict[str, tuple[int, datetime]] = {}
+        self._settling = threading.Lock()  # finish() calls in two threads count together
+        self._settled = 0
         self._conversations = TableShape(
             Conversation, ("wa_id", "openai_conversation_id", "created_at", "updated_at"), now=now
         )
@@ -548,28 +551,43 @@ class DatabaseWriter:
 
     # the end
 
-    def finish(self, progress: Progress, *, page_size: int) -> None:
+    @contextmanager
+    def settling(self, progress: Progress) -> Iterator[None]:
+        """Around the finish() calls that share the conversations out (see finish)."""
+        self._settled = 0
+        progress.start("conversation times", Conversation.objects.count())
+        yield
+        progress.finish("conversation times")
+
+    def finish(
+        self, progress: Progress, *, page_size: int, share: tuple[int, int] = (0, 1)
+    ) -> None:
         """Conversations' clocks from their imported messages, and a profile for each.
 
         Pages through conversations by id: memory stays flat, and a re-run recomputes the
-        same values (the clocks only move forward, created_at only earlier).
+        same values (the clocks only move forward, created_at only earlier). `share`
+        (k, n): this call settles the k-th page of every n, so that n connections, each in
+        a thread of its own, share the work out (the pages hold disjoint conversations);
+        within `settling`.
         """
-        total = Conversation.objects.count()
-        progress.start("conversation times", total)
-        after, done = 0, 0
+        turn, turns = share
+        after, page_number = 0, 0
         while page := list(
             Conversation.objects.filter(pk__gt=after)
             .order_by("pk")
             .values_list("pk", flat=True)[:page_size]
         ):
-            with transaction.atomic():
-                commit_lazily()
-                settle_conversation_clocks(page[0], page[-1])
-                self._add_blank_profiles(page[0], page[-1])
+            if page_number % turns == turn:
+                with transaction.atomic():
+                    commit_lazily()
+                    settle_conversation_clocks(page[0], page[-1])
+                    added = self._add_blank_profiles(page[0], page[-1])
+                with self._settling:
+                    self.report.blank_profiles_added += added
+                    self._settled += len(page)
+                    progress.advance("conversation times", self._settled)
             after = page[-1]
-            done += len(page)
-            progress.advance("conversation times", done)
-        progress.finish("conversation times")
+            page_number += 1
 
     def can_write_beside(self) -> bool:
         """Whether a table can be written by a second connection while this one writes:
@@ -580,13 +598,13 @@ class DatabaseWriter:
         """The end: every lazily committed batch on disk before the import says it is done."""
         make_durable()
 
-    def _add_blank_profiles(self, first_pk: int, last_pk: int) -> None:
+    def _add_blank_profiles(self, first_pk: int, last_pk: int) -> int:
         """Every conversation has a profile, as one started by a webhook does."""
         without = Conversation.objects.filter(
             pk__gte=first_pk, pk__lte=last_pk, profile__isnull=True
         ).values_list("pk", "created_at")
         rows = [self._profile_row(pk, _blank_profile(created_at)) for pk, created_at in without]
-        self.report.blank_profiles_added += insert_new_rows(self._profiles, rows).inserted
+        return insert_new_rows(self._profiles, rows).inserted
 
 
 def _blank_profile(created_at: datetime) -> LegacyProfile:

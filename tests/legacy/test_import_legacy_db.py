@@ -550,9 +550,14 @@ class ThreadsOfSteps(CrashAfterBatches):
     def __init__(self, table: str = "", batches: int = 0):
         super().__init__(table, batches)
         self.threads: dict[str, str] = {}
+        self.advancing: dict[str, set[str]] = {}  # the threads that advanced each step
 
     def start(self, table, total, unit="rows"):
         self.threads[table] = threading.current_thread().name
+
+    def advance(self, table, done):
+        self.advancing.setdefault(table, set()).add(threading.current_thread().name)
+        super().advance(table, done)
 
 
 @pytest.mark.postgres
@@ -572,6 +577,7 @@ def test_the_ledger_written_beside_the_end_of_the_import_leaves_the_same_rows(le
     assert set(in_turn.threads.values()) == {threading.current_thread().name}
     assert beside.threads["processed_messages"] != threading.current_thread().name
     assert beside.threads["message indexes"] == threading.current_thread().name
+    assert len(beside.advancing["conversation times"]) == 2  # each settled a page
 
 
 @pytest.mark.postgres
