@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from queue import Full, Queue
 from typing import TypeVar
@@ -135,24 +136,7 @@ def import_legacy_database(
                     ledger.start()
             if not ledger:
                 import_ledger()
-            with writer.settling(progress):
-                # Where it can, a second connection settles half of the conversations.
-                half = (
-                    _Beside(
-                        lambda: writer.finish(progress, page_size=batch_size, share=(1, 2)), run
-                    )
-                    if ledger
-                    else None
-                )
-                try:
-                    if half:
-                        half.start()
-                    writer.finish(progress, page_size=batch_size, share=(0, 2) if half else (0, 1))
-                    if half:
-                        half.join()
-                finally:
-                    if half:
-                        half.cancel()
+            _settle_conversations(writer, run, progress, batch_size, beside=ledger is not None)
             if ledger:
                 ledger.join()
         finally:
@@ -171,6 +155,29 @@ def import_legacy_database(
         },
     )
     return report
+
+
+def _settle_conversations(
+    writer: DatabaseWriter | DryRunWriter,
+    run: _TableImport,
+    progress: Progress,
+    page_size: int,
+    *,
+    beside: bool,
+) -> None:
+    """The conversations' clocks and blank profiles (writer.finish). Where a second
+    connection can write (`beside`), a thread of its own settles every other page."""
+    with writer.settling(progress):
+        if not beside:
+            writer.finish(progress, page_size=page_size)
+            return
+        half = _Beside(partial(writer.finish, progress, page_size=page_size, share=(1, 2)), run)
+        half.start()
+        try:
+            writer.finish(progress, page_size=page_size, share=(0, 2))
+            half.join()
+        finally:
+            half.cancel()
 
 
 @contextmanager

@@ -1,14 +1,15 @@
 """Plain legacy rows as COPY lines, written by SQLite while Python writes.
 
 Most rows of a legacy `messages` table are just what the bot wrote: a phone number whose
-conversation is known, a known sender, text without NUL, a naive UTC timestamp in one of
-the two shapes the bot used, a known type, a trimmed wamid that no other row holds; most
-of `processed_messages` too (a trimmed wamid, a plain timestamp). For such a row the
-parser notes nothing and the row the writer makes of it depends on its values alone.
-SQLite can make that row itself, as one line of PostgreSQL's COPY CSV format, inside
-the query that reads it, in C and with the GIL released: Python only hands the lines
-on. Every other row comes as values and goes through the parser and the writer as
-before, so each quirk of the contract has one reading, in rows.py.
+conversation is known, a known sender, text without NUL, a time parse_timestamp reads
+without doubt (the bot's naive UTC text, with 'Z' or an offset, an integer epoch), a
+known type, a trimmed wamid that no other row holds; most of `processed_messages` too (a
+trimmed wamid, such a time). For such a row the parser notes nothing but, at most, a
+normalised time, and the row the writer makes of it depends on its values alone. SQLite
+can make that row itself, as one line of PostgreSQL's COPY CSV format, inside the query
+that reads it, in a process of its own (lines.py): Python only hands the lines on. Every
+other row comes as values and goes through the parser and the writer as before, so
+each quirk of the contract has one reading, in rows.py.
 
 `plain_message_sql` and `plain_ledger_sql` are the tests of "plain", each clause the
 inline check parse_message or parse_processed_message makes (or stricter); tests run
