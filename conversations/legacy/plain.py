@@ -20,6 +20,7 @@ loads on PostgreSQL (DatabaseWriter.plain_messages, DatabaseWriter.plain_ledger)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -202,6 +203,15 @@ def plain_ledger_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[st
     return condition, _csv_line(values, columns), processed_at
 
 
+@contextmanager
+def _reading(legacy: LegacyDatabase, layout: TableLayout) -> Iterator[None]:
+    """The LineReader's failures as the importer's: the file broke (LegacyReadError)."""
+    try:
+        yield
+    except LineReadError as exc:
+        raise LegacyReadError(f"{legacy.path}: reading {layout.name} failed ({exc}).") from exc
+
+
 class PlainLines:
     """The plain rows of a legacy table as COPY lines, batch by batch, read by the import's
     LineReader (lines.py); `columns` are the columns of our table a line holds, in order."""
@@ -255,14 +265,10 @@ class PlainLines:
             between=self.legacy.rows_select(self.layout, "rowid > ? AND rowid <= ? ORDER BY rowid"),
             ranges=[(after, min(after + size, high)) for after in range(low - 1, high, size)],
         )
-        try:
+        with _reading(self.legacy, self.layout):
             for batch in self.lines.batches(query):
                 self.legacy.invalid_utf8_values += batch.invalid_utf8_values
                 yield batch
-        except LineReadError as exc:
-            raise LegacyReadError(
-                f"{self.legacy.path}: reading {self.layout.name} failed ({exc})."
-            ) from exc
 
 
 class PlainMessages(PlainLines):
@@ -281,7 +287,8 @@ class PlainMessages(PlainLines):
     ):
         super().__init__(legacy, lines, columns)
         known = ("wa_id TEXT PRIMARY KEY", "id INTEGER")
-        lines.keep(CONVERSATIONS_TABLE, known, list(conversations))
+        with _reading(legacy, self.layout):
+            lines.keep(CONVERSATIONS_TABLE, known, list(conversations))
         self.joins = (
             f"LEFT JOIN temp.{CONVERSATIONS_TABLE} AS c "
             f"ON c.wa_id = {legacy.column(MESSAGES, 'phone_number', 'm')}"
