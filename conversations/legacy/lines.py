@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -194,5 +195,7 @@ if __name__ == "__main__":
     # This module again under its own name: what it pickles is what the parent imports.
     from conversations.legacy import lines
 
+    # Ctrl-C on the terminal reaches both processes: the import stops, then closes the pipe.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     pipe = Connection(int(sys.argv[1]))
     lines.serve(pipe, *pipe.recv())
