@@ -396,17 +396,21 @@ class DatabaseWriter:
                 indexes_built_after(Message, progress, "message indexes"),
                 constants_as_column_defaults(self._messages),
                 # last, so its repeats are removed before the other indexes are built
-                self._message_keys_checked_after(progress),
+                self._keys_checked_after(
+                    Message, MESSAGES.name, ("wamid", "legacy_id"), progress, "message keys"
+                ),
             ),
         )
 
     @contextmanager
-    def _message_keys_checked_after(self, progress: Progress) -> Iterator[None]:
-        with unique_keys_checked_after(
-            Message, progress, "message keys", ("wamid", "legacy_id")
-        ) as repeated:
+    def _keys_checked_after(
+        self, model, table: str, columns: tuple[str, ...], progress: Progress, label: str
+    ) -> Iterator[None]:
+        """bulk.unique_keys_checked_after, its removed repeats counted as duplicates of
+        the legacy `table`."""
+        with unique_keys_checked_after(model, progress, label, columns) as repeated:
             yield
-        self.report.tables[MESSAGES.name].drop_repeated(repeated.removed)
+        self.report.tables[table].drop_repeated(repeated.removed)
 
     def loading_ledger(
         self, total: int, progress: Progress, *, online: bool
@@ -420,16 +424,12 @@ class DatabaseWriter:
             ProcessedMessage,
             total,
             online=online,
-            steps=(self._ledger_keys_checked_after(progress),),
+            steps=(
+                self._keys_checked_after(
+                    ProcessedMessage, PROCESSED_MESSAGES.name, ("wamid",), progress, "ledger keys"
+                ),
+            ),
         )
-
-    @contextmanager
-    def _ledger_keys_checked_after(self, progress: Progress) -> Iterator[None]:
-        with unique_keys_checked_after(
-            ProcessedMessage, progress, "ledger keys", ("wamid",)
-        ) as repeated:
-            yield
-        self.report.tables[PROCESSED_MESSAGES.name].drop_repeated(repeated.removed)
 
     # messages
 
