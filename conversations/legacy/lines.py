@@ -64,6 +64,33 @@ class LineReadError(Exception):
     """The child could not read the file; the message says where and why."""
 
 
+def fetch_tolerantly(
+    connection: sqlite3.Connection, sql: str, params: tuple
+) -> tuple[list[tuple], int]:
+    """A query's rows, and how many text values in them were not UTF-8: a hand-edited row
+    can hold such bytes, and then the query is read again with those decoded to U+FFFD."""
+    try:
+        return connection.execute(sql, params).fetchall(), 0
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc):
+            raise
+    invalid = 0
+
+    def tolerantly(raw: bytes) -> str:
+        nonlocal invalid
+        try:
+            return raw.decode()
+        except UnicodeDecodeError:
+            invalid += 1
+            return raw.decode(errors="replace")
+
+    connection.text_factory = tolerantly
+    try:
+        return connection.execute(sql, params).fetchall(), invalid
+    finally:
+        connection.text_factory = str
+
+
 def read_line_batch(connection: sqlite3.Connection, query: LineQuery, after: int, last: int):
     """One batch: the rows with rowids in (after, last]. The lines come joined: Python
     makes one object of them. A batch holding text that is not UTF-8 comes all as values,
@@ -81,21 +108,8 @@ def read_line_batch(connection: sqlite3.Connection, query: LineQuery, after: int
     except sqlite3.OperationalError as exc:
         if "decode" not in str(exc):
             raise
-        invalid = []
-
-        def tolerantly(raw: bytes) -> str:
-            try:
-                return raw.decode()
-            except UnicodeDecodeError:
-                invalid.append(1)
-                return raw.decode(errors="replace")
-
-        connection.text_factory = tolerantly
-        try:
-            rows = connection.execute(query.between, (after, last)).fetchall()
-        finally:
-            connection.text_factory = str
-        return LineBatch(last, "", 0, 0, rows, len(invalid))
+        rows, invalid = fetch_tolerantly(connection, query.between, (after, last))
+        return LineBatch(last, "", 0, 0, rows, invalid)
     return LineBatch(last, text or "", plain, normal, rows)
 
 

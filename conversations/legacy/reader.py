@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+from conversations.legacy.lines import fetch_tolerantly
 from conversations.legacy.rows import LEGACY_TABLES, MESSAGES, TableLayout
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -158,24 +159,9 @@ class LegacyDatabase:
             after = rows[-1][0]
 
     def _fetch(self, sql: str, params: tuple) -> list[tuple]:
-        try:
-            return self._connection.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "decode" not in str(exc):
-                raise
-        # A hand-edited row holds bytes that are not UTF-8: read this batch tolerantly.
-        self._connection.text_factory = self._decode_tolerantly
-        try:
-            return self._connection.execute(sql, params).fetchall()
-        finally:
-            self._connection.text_factory = str
-
-    def _decode_tolerantly(self, raw: bytes) -> str:
-        try:
-            return raw.decode()
-        except UnicodeDecodeError:
-            self.invalid_utf8_values += 1
-            return raw.decode(errors="replace")
+        rows, invalid = fetch_tolerantly(self._connection, sql, params)
+        self.invalid_utf8_values += invalid
+        return rows
 
     def duplicated_whatsapp_ids(self) -> set[str]:
         """The whatsapp_ids found on more than one message row (webhook retries stored twice)."""
