@@ -122,12 +122,11 @@ class LegacyDatabase:
             return "NULL"
         return f"{table}.{_quoted(name)}" if table else _quoted(name)
 
-    def rows_select(self, layout: TableLayout, where: str) -> str:
-        """A SELECT of the table's rows as batches gives them, `where` they are."""
-        return self._select(layout, where)
-
-    def _select(self, layout: TableLayout, where: str = "rowid > ? ORDER BY rowid LIMIT ?") -> str:
-        # Only columns that exist are named; a missing optional column reads as NULL.
+    def rows_select(
+        self, layout: TableLayout, where: str = "rowid > ? ORDER BY rowid LIMIT ?"
+    ) -> str:
+        """A SELECT of the table's rows as batches gives them, `where` they are. Only
+        columns that exist are named; a missing optional column reads as NULL."""
         columns = ", ".join(self.column(layout, c) for c in layout.columns)
         return f"SELECT rowid, {columns} FROM {_quoted(layout.name)} WHERE {where}"  # noqa: S608
 
@@ -144,7 +143,7 @@ class LegacyDatabase:
 
     def batches(self, layout: TableLayout, size: int) -> Iterator[list[tuple]]:
         """Rows as (rowid, *layout.columns) tuples, `size` at a time, in rowid order."""
-        sql = self._select(layout)
+        sql = self.rows_select(layout)
         after = -(2**63)
         while True:
             try:
