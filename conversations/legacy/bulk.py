@@ -419,6 +419,14 @@ def make_durable() -> None:
             cursor.execute("SELECT txid_current()")  # an xid, so the commit is written and waited
 
 
+def _check_pending_constraints(cursor) -> None:
+    """Run the foreign-key checks of rows written or deleted earlier in this transaction,
+    then defer again (as Django's constraints are declared): ALTER TABLE and CREATE INDEX
+    refuse to run while such checks wait for the transaction's end."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 @dataclass(frozen=True, slots=True)
 class _Deferred:
     """A definition dropped for a bulk load, as PostgreSQL itself prints it."""
@@ -453,11 +461,7 @@ def indexes_built_after(model: type[Model], progress: Progress, label: str) -> I
         raise RuntimeError("indexes_built_after needs a transaction")
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        # ALTER TABLE refuses to run while foreign-key checks of rows written earlier in
-        # this transaction wait for its end: run them now, then defer again (as Django's
-        # constraints are declared).
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        _check_pending_constraints(cursor)
         cursor.execute(
             "SELECT index.relname, pg_get_indexdef(index.oid) FROM pg_index "
             "JOIN pg_class AS index ON index.oid = pg_index.indexrelid "
@@ -579,9 +583,7 @@ def unique_keys_checked_after(
                     f"AS n FROM {table} WHERE {where}) AS numbered WHERE n > 1)"
                 )
                 repeated.removed += cursor.rowcount
-                # the deleted rows' foreign-key checks, due at commit, would block ALTER
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                _check_pending_constraints(cursor)  # the deleted rows' foreign keys
                 cursor.execute(key.add)
             progress.advance(label, done)
     progress.finish(label)
