@@ -145,8 +145,33 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Media of WhatsApp messages (photos, voice notes, documents). Never served at a public URL:
+# staff read them through a logged-in view. Production: MEDIA_STORAGE=s3 and a bucket of any
+# S3-compatible store (Supabase Storage speaks S3; docs/deploy.md says how).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+if MEDIA_STORAGE not in {"local", "s3"}:
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'local' or 's3'.")
+if MEDIA_STORAGE == "s3":
+    MEDIA_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("MEDIA_S3_BUCKET"),
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            # Private objects: no ACL grants, never overwrite a customer's file by name.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    # Under MEDIA_ROOT (read when used, so tests can point it elsewhere).
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {
         # Hashed, compressed files need `collectstatic`, which only the production build runs.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -214,6 +239,8 @@ WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+# Production: the WhatsApp Business Account id, whose message templates are synced from Meta.
+WHATSAPP_BUSINESS_ACCOUNT_ID = env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default="")
 # Production: "graph". "console" only logs what would be sent.
 WHATSAPP_TRANSPORT = env.str("WHATSAPP_TRANSPORT", default="console")
 if WHATSAPP_TRANSPORT not in {"console", "graph"}:
@@ -239,6 +266,17 @@ BOT_RETRY_BASE_SECONDS = env.float("BOT_RETRY_BASE_SECONDS", default=15.0)
 # After a send timed out (Meta may have accepted it), how long to wait for the status webhook
 # that confirms it before sending again.
 WHATSAPP_CONFIRM_WAIT_SECONDS = env.float("WHATSAPP_CONFIRM_WAIT_SECONDS", default=60.0)
+# Inbound media (photos, voice notes, videos, documents, stickers) is downloaded by the worker
+# from Meta into the storage above. Production: on. Tries of one download, with backoff.
+WHATSAPP_MEDIA_DOWNLOAD = env.bool("WHATSAPP_MEDIA_DOWNLOAD", default=True)
+WHATSAPP_MEDIA_MAX_ATTEMPTS = env.int("WHATSAPP_MEDIA_MAX_ATTEMPTS", default=5)
+WHATSAPP_MEDIA_RETRY_BASE_SECONDS = env.float("WHATSAPP_MEDIA_RETRY_BASE_SECONDS", default=30.0)
+# Follow-up of incomplete leads (off by default): a lead whose profile is incomplete and who
+# has been silent this long gets the named approved utility template, once per silence.
+FOLLOW_UP_ENABLED = env.bool("FOLLOW_UP_ENABLED", default=False)
+FOLLOW_UP_AFTER_HOURS = env.float("FOLLOW_UP_AFTER_HOURS", default=24.0)
+FOLLOW_UP_TEMPLATE = env.str("FOLLOW_UP_TEMPLATE", default="")
+FOLLOW_UP_TEMPLATE_LANGUAGE = env.str("FOLLOW_UP_TEMPLATE_LANGUAGE", default="en_US")
 # The bot's master switch. Production: on; off stores every message but the bot neither
 # replies nor drafts (while a team sets up, or to measure ingest alone).
 BOT_ENABLED = env.bool("BOT_ENABLED", default=True)

@@ -23,6 +23,7 @@ from conversations.models import (
     Direction,
     Message,
     MessageStatus,
+    MessageType,
     ReplyState,
     Sender,
 )
@@ -40,10 +41,16 @@ class ThreadTail:
         return self.total - len(self.messages)
 
 
+# Messages that change another message (a user's edit or deletion) rather than add words:
+# they are applied to the message they name, which the thread shows as edited or deleted.
+APPLIED_TYPES = (MessageType.EDIT, MessageType.REVOKE)
+
+
 def thread_tail(conversation: Conversation, *, limit: int = 50) -> ThreadTail:
+    shown = Message.objects.filter(conversation=conversation).exclude(type__in=APPLIED_TYPES)
     newest = list(
-        Message.objects.filter(conversation=conversation)
-        .select_related("sent_by")
+        shown.select_related("sent_by", "media")
+        .prefetch_related("edits")
         .order_by("-timestamp", "-id")
         .only(
             "id",
@@ -55,17 +62,22 @@ def thread_tail(conversation: Conversation, *, limit: int = 50) -> ThreadTail:
             "sender",
             "type",
             "text",
+            "content",
             "status",
             "error_code",
             "error_title",
             "timestamp",
+            "revoked_at",
+            "edited_at",
+            "media__id",
+            "media__state",
+            "media__mime_type",
+            "media__filename",
+            "media__file_size",
+            "media__error",
         )[:limit]
     )
-    total = (
-        len(newest)
-        if len(newest) < limit
-        else Message.objects.filter(conversation=conversation).count()
-    )
+    total = len(newest) if len(newest) < limit else shown.count()
     return ThreadTail(messages=newest[::-1], total=total)
 
 

@@ -67,3 +67,10 @@ def run_worker():
         )
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Media files a test stores land in its own temporary folder, never in the repo."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -20,8 +20,12 @@ from conversations.services import (
     apply_message_status,
     record_inbound_message,
 )
+from conversations.services.echoes import record_message_echo
+from conversations.services.preferences import apply_user_preference
+from conversations.services.templates import apply_template_update
 from webhooks.models import EventOutcome, WebhookEvent
-from webhooks.payloads import ChangeValue, parse_webhook
+from webhooks.payloads import Change, ChangeValue, parse_webhook
+from webhooks.payloads.envelope import MESSAGES_FIELD
 from webhooks.tasks import process_webhook_event_task
 
 logger = logging.getLogger(__name__)
@@ -77,8 +81,8 @@ def process_webhook_event(event_id: int) -> WebhookEvent:
 
     summary: Counter = Counter()
     details: dict[str, list] = {"unknown_statuses": [], "value_errors": [], "failures": []}
-    for value in payload.iter_values():
-        _store_value(value, summary, details)
+    for change in payload.iter_changes():
+        _store_change(change, summary, details)
     if ignored := payload.unknown_fields:
         logger.info("Webhook fields ignored", extra={"event_id": event.pk, "fields": ignored})
     result = {
@@ -91,6 +95,61 @@ def process_webhook_event(event_id: int) -> WebhookEvent:
             event, EventOutcome.FAILED, error="\n\n".join(details["failures"]), summary=result
         )
     return _finish(event, EventOutcome.PROCESSED, error="", summary=result)
+
+
+def _store_change(change: Change, summary: Counter, details: dict[str, list]) -> None:
+    """Route one change to the service that stores its kind; each item in its own transaction."""
+    if change.field == MESSAGES_FIELD:
+        if change.value is not None:
+            _store_value(change.value, summary, details)
+        return
+    if change.template_update is not None:
+        _store_item(
+            f"template {change.template_update.name}",
+            lambda: apply_template_update(change.template_update),
+            "templates_updated",
+            "templates_unknown",
+            summary,
+            details,
+        )
+    for echo in change.echoes:
+        contact = change.value.contact_for_wa_id(echo.to_wa_id, echo.to_user_id)
+        _store_item(
+            f"echo {echo.message.id}",
+            lambda echo=echo, contact=contact: record_message_echo(echo, contact),
+            "echoes_stored",
+            "echoes_duplicate",
+            summary,
+            details,
+        )
+    for preference in change.preferences:
+        contact = change.value.contact_for_wa_id(preference.wa_id, preference.user_id)
+        _store_item(
+            f"user preference of {preference.wa_id}",
+            lambda preference=preference, contact=contact: apply_user_preference(
+                preference, contact
+            ),
+            "preferences_applied",
+            "preferences_unchanged",
+            summary,
+            details,
+        )
+
+
+def _store_item(label, store, done_key, skipped_key, summary, details) -> None:
+    """Run one store in its own transaction; True/False picks the summary key it counts under."""
+    try:
+        with transaction.atomic():
+            done = store()
+    except UnstorableMessage as exc:
+        summary["items_unstorable"] += 1
+        logger.warning("Webhook item cannot be stored: %s", exc, extra={"item": label[:80]})
+        return
+    except Exception:
+        details["failures"].append(f"{label}: {traceback.format_exc(limit=5)}")
+        logger.exception("Could not store a webhook item", extra={"item": label[:80]})
+        return
+    summary[done_key if done else skipped_key] += 1
 
 
 def _store_value(value: ChangeValue, summary: Counter, details: dict[str, list]) -> None:

@@ -28,7 +28,7 @@ from conversations.selectors import within_customer_service_window
 from conversations.services import live
 from conversations.services.inbound import touch_conversation
 from conversations.services.log import log_action
-from conversations.transport import OutgoingText, SendError, get_transport
+from conversations.transport import Outgoing, OutgoingText, SendError, get_transport, send
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def deliver_message(message_id: int, attempt: int) -> Message | None:
     if message is None or message.status != MessageStatus.QUEUED or message.wamid:
         return message  # sent already (perhaps confirmed by a status webhook), or failed
     conversation = message.conversation
-    if not within_customer_service_window(conversation):
+    if message.type != MessageType.TEMPLATE and not within_customer_service_window(conversation):
         # Refused before calling Meta: it would answer 131047 anyway.
         _fail(message, code=WINDOW_CLOSED_CODE, title=WINDOW_CLOSED_TITLE)
         return message
@@ -137,15 +137,9 @@ def deliver_message(message_id: int, attempt: int) -> Message | None:
     if not claimed:
         return message
     message.send_attempts = attempt + 1
-    outgoing = OutgoingText(
-        to_wa_id=conversation.wa_id,
-        to_bsuid=None if conversation.wa_id else conversation.bsuid,
-        text=message.text,
-        idempotency_key=str(message.idempotency_key),
-        reply_to_wamid=message.reply_to_wamid or None,
-    )
+    transport = get_transport()
     try:
-        result = get_transport().send_text(outgoing)
+        result = send(transport, _outgoing(message, transport))
     except SendError as error:
         _handle_send_error(message, error)
         return message
@@ -161,6 +155,33 @@ def deliver_message(message_id: int, attempt: int) -> Message | None:
         sent.filter(sent_at__isnull=True).update(sent_at=now)
     logger.info("Outbound message sent", extra={"message_id": message.pk, "attempt": attempt + 1})
     return message
+
+
+def _outgoing(message: Message, transport) -> Outgoing:
+    """What the transport sends for this row: text, an approved template, or a media file.
+
+    A media file is uploaded to Meta first (inside the same attempt, so its failures are
+    retried like the send's).
+    """
+    conversation = message.conversation
+    to = {
+        "to_wa_id": conversation.wa_id,
+        "to_bsuid": None if conversation.wa_id else conversation.bsuid,
+    }
+    if message.type == MessageType.TEMPLATE:
+        from conversations.services.templates import outgoing_template
+
+        return outgoing_template(message, **to)
+    if message.type in (MessageType.IMAGE, MessageType.DOCUMENT):
+        from conversations.services.media import outgoing_media
+
+        return outgoing_media(message, transport, **to)
+    return OutgoingText(
+        text=message.text,
+        idempotency_key=str(message.idempotency_key),
+        reply_to_wamid=message.reply_to_wamid or None,
+        **to,
+    )
 
 
 def _handle_send_error(message: Message, error: SendError) -> None:

@@ -2,9 +2,28 @@
 
 from django.conf import settings
 
-from conversations.transport.base import OutgoingText, SendError, SendResult, Transport
+from conversations.transport.base import (
+    Outgoing,
+    OutgoingMedia,
+    OutgoingTemplate,
+    OutgoingText,
+    SendError,
+    SendResult,
+    Transport,
+    send,
+)
 
-__all__ = ["OutgoingText", "SendError", "SendResult", "Transport", "get_transport"]
+__all__ = [
+    "Outgoing",
+    "OutgoingMedia",
+    "OutgoingTemplate",
+    "OutgoingText",
+    "SendError",
+    "SendResult",
+    "Transport",
+    "get_transport",
+    "send",
+]
 
 
 def get_transport() -> Transport:

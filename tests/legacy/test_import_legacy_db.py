@@ -707,7 +707,7 @@ def test_a_first_import_loads_messages_in_bulk_and_leaves_the_schema_as_it_was(
     output = import_legacy_db(db.path)
 
     assert "Messages were loaded in one transaction" in output.stdout
-    assert "message indexes: done, 4 indexes and keys" in output.stderr  # 2 + 2 foreign
+    assert "message indexes: done, 5 indexes and keys" in output.stderr  # 2 + 3 foreign
     assert "message keys: done, 2 unique keys" in output.stderr  # wamid, legacy id
     assert message_schema() == schema
     assert uses_the_reply_queue_index()

@@ -59,23 +59,30 @@ class StandInServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def do_GET(self):
+                self._answer("GET")
+
             def do_POST(self):
+                self._answer("POST")
+
+            def _answer(self, method: str):
                 length = int(self.headers.get("Content-Length") or 0)
                 recorded = Recorded(
-                    method="POST",
+                    method=method,
                     path=self.path,
                     headers={k.lower(): v for k, v in self.headers.items()},
-                    body=self.rfile.read(length),
+                    body=self.rfile.read(length) if length else b"",
                 )
                 reply = stand_in._next_reply(recorded)
                 if reply.delay:
                     time.sleep(reply.delay)
                 payload = reply.encoded()
+                headers = {"Content-Type": "application/json", **reply.headers}
                 try:
                     self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    for name, value in reply.headers.items():
+                    if "Transfer-Encoding" not in headers:
+                        self.send_header("Content-Length", str(len(payload)))
+                    for name, value in headers.items():
                         self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(payload)

@@ -13,12 +13,16 @@ import json
 import re
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.standins import Recorded, Reply, StandInServer
+from tests.standins.graph_media import install_media_routes
+from tests.standins.graph_templates import install_template_routes
 
 TEST_ACCESS_TOKEN = "test-token"
 TEXT_MAX_CHARACTERS = 4096
@@ -120,6 +124,14 @@ class GraphStandIn(StandInServer):
                 report_error(request, client_address)
 
         self._server.handle_error = quiet_hang_up
+        # Endpoints other than `/messages` (media, templates): (method, path regex, handler).
+        self.routes: list[tuple[str, re.Pattern[str], Callable[[Recorded], Reply]]] = []
+        install_media_routes(self)
+        install_template_routes(self)
+
+    def add_route(self, method: str, pattern: str, handler: Callable[[Recorded], Reply]) -> None:
+        """Answer `method` requests whose path (without the query) matches `pattern`."""
+        self.routes.append((method, re.compile(pattern), handler))
 
     @property
     def sent_texts(self) -> list[str]:
@@ -127,6 +139,10 @@ class GraphStandIn(StandInServer):
         return [body["text"]["body"] for _, body in self.accepted if body.get("type") == "text"]
 
     def default(self, request: Recorded) -> Reply:
+        path = urlsplit(request.path).path
+        for method, pattern, handler in self.routes:
+            if request.method == method and pattern.match(path):
+                return handler(request)
         return Reply(body=_Accept())
 
     def _next_reply(self, request: Recorded) -> Reply:

@@ -4,6 +4,7 @@ Call `parse_webhook(json.loads(request.body))` after the signature check; the re
 reads these frozen dataclasses and never touches raw dicts.
 """
 
+from .account import MessageEcho, TemplateUpdate, UserPreference
 from .content import (
     ButtonContent,
     ContactsContent,
@@ -41,6 +42,7 @@ __all__ = [
     "MediaContent",
     "MessageContent",
     "MessageContext",
+    "MessageEcho",
     "OrderContent",
     "OrderItem",
     "ReactionContent",
@@ -49,8 +51,10 @@ __all__ = [
     "SharedContact",
     "Status",
     "SystemContent",
+    "TemplateUpdate",
     "TextContent",
     "UnsupportedContent",
+    "UserPreference",
     "WebhookError",
     "WebhookPayload",
     "parse_webhook",

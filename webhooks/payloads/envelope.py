@@ -6,6 +6,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._coerce import as_dict, as_str, clip, dict_items, obj
+from .account import (
+    ECHOES_FIELD,
+    TEMPLATE_FIELDS,
+    USER_PREFERENCES_FIELD,
+    MessageEcho,
+    TemplateUpdate,
+    UserPreference,
+    parse_echoes,
+    parse_template_update,
+    parse_user_preferences,
+)
 from .errors import WebhookError, parse_errors
 from .messages import InboundMessage, parse_message
 from .statuses import Status, parse_status
@@ -13,6 +24,7 @@ from .statuses import Status, parse_status
 logger = logging.getLogger(__name__)
 
 MESSAGES_FIELD = "messages"
+HANDLED_FIELDS = TEMPLATE_FIELDS | {ECHOES_FIELD, USER_PREFERENCES_FIELD}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,24 +54,39 @@ class ChangeValue:
 
         Never by position: `contacts[i]` is not guaranteed to belong to `messages[i]`.
         """
-        if message.from_wa_id is not None:
+        return self.contact_for_wa_id(message.from_wa_id, message.from_user_id)
+
+    def contact_for_wa_id(self, wa_id: str | None, user_id: str | None) -> Contact | None:
+        """The contact with this phone, else this BSUID (a user an echo or preference is about)."""
+        if wa_id is not None:
             for contact in self.contacts:
-                if contact.wa_id == message.from_wa_id:
+                if contact.wa_id == wa_id:
                     return contact
-        if message.from_user_id is not None:
+        if user_id is not None:
             for contact in self.contacts:
-                if contact.user_id == message.from_user_id:
+                if contact.user_id == user_id:
                     return contact
         return None
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """`value` is parsed only for the `messages` field; other fields are kept in `raw` to log."""
+    """One `changes[]` item, parsed by its field; fields nobody acts on are kept in `raw` to log.
+
+    `value` for `messages`; `template_update` for the three template fields; `echoes` for
+    `smb_message_echoes` (with `value` for its metadata); `preferences` for `user_preferences`.
+    """
 
     field: str | None
     value: ChangeValue | None
     raw: dict[str, Any] = field(repr=False)
+    template_update: TemplateUpdate | None = None
+    echoes: tuple[MessageEcho, ...] = ()
+    preferences: tuple[UserPreference, ...] = ()
+
+    @property
+    def understood(self) -> bool:
+        return self.field == MESSAGES_FIELD or self.field in HANDLED_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +107,21 @@ class WebhookPayload:
                 if change.field == MESSAGES_FIELD and change.value is not None:
                     yield change.value
 
+    def iter_changes(self) -> Iterator[Change]:
+        """Every change of a field the inbox acts on, `messages` included, in delivery order."""
+        for entry in self.entries:
+            for change in entry.changes:
+                if change.understood:
+                    yield change
+
     @property
     def unknown_fields(self) -> tuple[str, ...]:
-        """Distinct non-`messages` field names, to log; they get a 200 and are otherwise ignored."""
+        """Distinct field names nobody acts on, to log; they get a 200 and are otherwise ignored."""
         names = (
             change.field
             for entry in self.entries
             for change in entry.changes
-            if change.field is not None and change.field != MESSAGES_FIELD
+            if change.field is not None and not change.understood
         )
         return tuple(dict.fromkeys(names))
 
@@ -118,10 +152,28 @@ def parse_change_value(data: dict[str, Any]) -> ChangeValue:
 def parse_change(data: dict[str, Any]) -> Change:
     change_field = as_str(data.get("field"))
     value_data = as_dict(data.get("value"))
-    value = None
-    if change_field == MESSAGES_FIELD and value_data is not None:
-        value = parse_change_value(value_data)
-    return Change(field=change_field, value=value, raw=data)
+    if value_data is None or change_field is None:
+        return Change(field=change_field, value=None, raw=data)
+    if change_field == MESSAGES_FIELD:
+        return Change(field=change_field, value=parse_change_value(value_data), raw=data)
+    if change_field in TEMPLATE_FIELDS:
+        update = parse_template_update(change_field, value_data)
+        return Change(field=change_field, value=None, raw=data, template_update=update)
+    if change_field == ECHOES_FIELD:
+        return Change(
+            field=change_field,
+            value=parse_change_value(value_data),
+            raw=data,
+            echoes=parse_echoes(value_data),
+        )
+    if change_field == USER_PREFERENCES_FIELD:
+        return Change(
+            field=change_field,
+            value=parse_change_value(value_data),
+            raw=data,
+            preferences=parse_user_preferences(value_data),
+        )
+    return Change(field=change_field, value=None, raw=data)
 
 
 def parse_entry(data: dict[str, Any]) -> Entry:

@@ -49,6 +49,22 @@ class Conversation(models.Model):
         help_text="Opens WhatsApp's 24-hour window for free-form replies.",
     )
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    marketing_opt_out_at = models.DateTimeField(
+        "stopped marketing messages at",
+        null=True,
+        blank=True,
+        help_text="Set by WhatsApp's user_preferences webhook: marketing templates are refused "
+        "while it is set.",
+    )
+    blocked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Blocked by the business: the bot does not answer and no template is sent.",
+    )
+    # The follow-up of a silent, incomplete lead: the silence it answered is the one that
+    # began at this last_inbound_at, so a second follow-up needs the lead to write again.
+    followed_up_silence_of = models.DateTimeField(null=True, blank=True, editable=False)
+    followed_up_at = models.DateTimeField("last follow-up sent at", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,6 +97,8 @@ class Sender(models.TextChoices):
     USER = "user", "User"
     BOT = "bot", "Bot"
     AGENT = "agent", "Agent"
+    # Typed in the WhatsApp Business app on the business's own phone (coexistence echoes).
+    PHONE = "phone", "Business phone"
     SYSTEM = "system", "System"
 
 
@@ -167,6 +185,18 @@ class Message(models.Model):
     )
     reaction_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField("deleted by the user at", null=True, blank=True)
+    edited_at = models.DateTimeField(
+        "last edited at", null=True, blank=True, help_text="Earlier texts are its edits."
+    )
+    template = models.ForeignKey(
+        "conversations.MessageTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # see message_template_idx
+        help_text="The approved template this message was sent from.",
+    )
     raw = models.JSONField(default=dict, blank=True)
     reply_state = models.CharField(
         "bot reply", max_length=10, choices=ReplyState, default=ReplyState.NONE, blank=True
@@ -208,6 +238,11 @@ class Message(models.Model):
             models.Index(
                 fields=["sent_by"], condition=Q(sent_by__isnull=False), name="message_sent_by_idx"
             ),
+            models.Index(
+                fields=["template"],
+                condition=Q(template__isnull=False),
+                name="message_template_idx",
+            ),
             # The bot's queue: inbound messages still waiting for a reply.
             models.Index(
                 fields=["conversation", "timestamp"],
@@ -243,102 +278,22 @@ class Message(models.Model):
         return f"{self.get_direction_display()} {self.type} {self.wamid or self.pk}"
 
 
-class LogAction(models.TextChoices):
-    MANUAL_ON = "manual_on", "Manual mode on"
-    MANUAL_OFF = "manual_off", "Manual mode off"
-    HANDOFF = "handoff", "Handoff state changed"
-    DRAFT_CREATED = "draft_created", "Draft written by the bot"
-    DRAFT_APPROVED = "draft_approved", "Draft approved and sent"
-    DRAFT_DISCARDED = "draft_discarded", "Draft discarded"
-    AGENT_REPLY = "agent_reply", "Agent replied"
-    SEND_RETRIED = "send_retried", "Sending retried"
-    REPLY_RETRIED = "reply_retried", "Bot reply retried"
-    PROFILE_EDITED = "profile_edited", "Profile fields typed by an agent"
-    FIELDS_CONFIRMED = "fields_confirmed", "Bot's profile values confirmed"
+class MessageEdit(models.Model):
+    """A text a user's message had before they edited it on WhatsApp; newest edit last.
 
-
-class ConversationLog(models.Model):
-    """Who changed what about a conversation and when: handoffs, drafts, replies."""
-
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="log")
-    action = models.CharField(max_length=20, choices=LogAction)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Empty when the bot or the system did it.",
-    )
-    detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["conversation", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} by {self.actor or 'the bot'}"
-
-
-class DraftOutcome(models.TextChoices):
-    APPROVED = "approved", "Approved and sent"
-    DISCARDED = "discarded", "Discarded"
-
-
-class DraftReview(models.Model):
-    """An agent's decision on a bot draft, kept to see how often drafts go out unedited."""
-
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="draft_reviews"
-    )
-    outcome = models.CharField(max_length=10, choices=DraftOutcome)
-    original_draft = models.TextField()
-    sent_text = models.TextField(blank=True)
-    edited = models.BooleanField(default=False)
-    message = models.OneToOneField(
-        Message,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="draft_review",
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-reviewed_at", "-id"]
-
-    def __str__(self) -> str:
-        how = "edited" if self.edited else "as written"
-        return f"Draft {self.get_outcome_display().lower()} ({how})"
-
-
-class LiveEvent(models.Model):
-    """What staff screens should show now, written in the transaction of the change itself.
-
-    An outbox: an event exists exactly when its change was committed (a rollback takes it
-    away too), it is pushed to open dashboards after commit, and a dashboard that lost its
-    connection catches up by asking for the events after the last id it saw.
+    `edit` is the inbound `edit` message that replaced it: one edit row per edit message,
+    so a redelivered edit cannot add a second copy of the history.
     """
 
-    kind = models.CharField(max_length=32)
-    conversation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
+    previous_text = models.TextField(blank=True)
+    edited_at = models.DateTimeField(help_text="When the user edited it on WhatsApp.")
+    edit = models.OneToOneField(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["message", "edited_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk}"
-
-    def as_message(self) -> dict:
-        return {
-            "id": self.pk,
-            "kind": self.kind,
-            "conversation_id": self.conversation_id,
-            **self.payload,
-        }
+        return f"Edit of message {self.message_id} at {self.edited_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,56 @@
+"""The conversations app's models, one module per concern.
+
+`threads`: conversations, messages and edit history. `trail`: the log, draft reviews and
+live events. `templates`: Meta's message templates. `media`: the files of media messages.
+"""
+
+from conversations.models.media import MediaState, MessageMedia
+from conversations.models.templates import (
+    MessageTemplate,
+    TemplateCategory,
+    TemplateQuality,
+    TemplateStatus,
+)
+from conversations.models.threads import (
+    Conversation,
+    Direction,
+    HandoffState,
+    Message,
+    MessageEdit,
+    MessageStatus,
+    MessageType,
+    ReplyState,
+    Sender,
+    digits_only,
+)
+from conversations.models.trail import (
+    ConversationLog,
+    DraftOutcome,
+    DraftReview,
+    LiveEvent,
+    LogAction,
+)
+
+__all__ = [
+    "Conversation",
+    "ConversationLog",
+    "Direction",
+    "DraftOutcome",
+    "DraftReview",
+    "HandoffState",
+    "LiveEvent",
+    "LogAction",
+    "MediaState",
+    "Message",
+    "MessageEdit",
+    "MessageMedia",
+    "MessageStatus",
+    "MessageTemplate",
+    "MessageType",
+    "ReplyState",
+    "Sender",
+    "TemplateCategory",
+    "TemplateQuality",
+    "TemplateStatus",
+    "digits_only",
+]
