@@ -20,6 +20,7 @@ READABLE_MODELS: tuple[tuple[str, str], ...] = (
     ("conversations", "message"),
     ("conversations", "conversationlog"),
     ("conversations", "draftreview"),
+    ("conversations", "messagetemplate"),
     ("profiles", "clientprofile"),
     ("profiles", "profilefieldsource"),
     ("webhooks", "processedmessage"),

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts.throttle import throttled_admin_login
 from botproject.health import healthz
+from conversations import media_views
 from conversations import views as conversation_views
 
 admin.site.site_header = "WhatsApp bot back office"
@@ -24,6 +25,18 @@ urlpatterns = [
         "admin/dashboard/thread/<int:conversation_id>/",
         admin.site.admin_view(conversation_views.conversation_thread),
         name="dashboard-thread",
+    ),
+    # Media of messages: staff only, streamed from storage (MEDIA_URL is never served).
+    path(
+        "admin/media/<int:media_pk>/",
+        # cacheable: the view's own "private, max-age" replaces the admin's no-store.
+        admin.site.admin_view(media_views.media_file, cacheable=True),
+        name="message-media",
+    ),
+    path(
+        "admin/media/<int:media_pk>/retry/",
+        admin.site.admin_view(media_views.retry_media),
+        name="message-media-retry",
     ),
     path("admin/", admin.site.urls),
 ]

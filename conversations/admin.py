@@ -5,19 +5,24 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+import conversations.admin_templates  # noqa: F401  (registers the message template admin)
 from conversations.models import (
     Conversation,
     ConversationLog,
     Direction,
     DraftOutcome,
     DraftReview,
+    MediaState,
     Message,
+    MessageMedia,
     MessageStatus,
+    MessageType,
     ReplyState,
 )
 from conversations.selectors import thread_tail
 from conversations.services.agent import set_handoff_state
 from conversations.services.bot import retry_bot_reply
+from conversations.services.media import check_media_window, retry_media_download
 from conversations.services.outbound import (
     WINDOW_CLOSED_CODE,
     WINDOW_CLOSED_TITLE,
@@ -25,6 +30,7 @@ from conversations.services.outbound import (
     check_can_send,
     retry_failed_send,
 )
+from conversations.services.templates import check_template_resend
 
 # Inbound reply states worth a word in the thread; "answered" is what the next bubble shows.
 NOTEWORTHY_REPLY_STATES = {
@@ -43,8 +49,12 @@ def staff_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def render_thread(conversation: Conversation) -> str:
-    """The thread as the back office shows it: newest last, capped, with a link to all."""
+def render_thread(conversation: Conversation, *, request=None) -> str:
+    """The thread as the back office shows it: newest last, capped, with a link to all.
+
+    With the `request`, buttons inside it (a media download's Retry) get the user's
+    permissions and a CSRF token; without it the thread is read-only.
+    """
     tail = thread_tail(conversation)
     for message in tail.messages:
         message.sent_by_name = staff_name(message.sent_by)
@@ -65,6 +75,7 @@ def render_thread(conversation: Conversation) -> str:
             "window_closed_code": WINDOW_CLOSED_CODE,
             "window_closed_title": WINDOW_CLOSED_TITLE,
         },
+        request=request,
     )
 
 
@@ -156,13 +167,19 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("send_failed", "Sending failed"), ("reply_failed", "Bot reply failed")]
+        return [
+            ("send_failed", "Sending failed"),
+            ("reply_failed", "Bot reply failed"),
+            ("media_failed", "Media unavailable"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "send_failed":
             return queryset.filter(direction=Direction.OUT, status=MessageStatus.FAILED)
         if self.value() == "reply_failed":
             return queryset.filter(direction=Direction.IN, reply_state=ReplyState.FAILED)
+        if self.value() == "media_failed":
+            return queryset.filter(media__state=MediaState.FAILED)
         return queryset
 
 
@@ -200,7 +217,7 @@ class MessageAdmin(admin.ModelAdmin):
     date_hierarchy = "timestamp"
     raw_id_fields = ("conversation",)
     readonly_fields = [f.name for f in Message._meta.fields]
-    actions = ["retry_failed_sends", "retry_failed_bot_replies"]
+    actions = ["retry_failed_sends", "retry_failed_bot_replies", "retry_media_downloads"]
 
     def has_add_permission(self, request):
         # Messages are history: they arrive by webhook or leave through the bot or an agent.
@@ -220,7 +237,12 @@ class MessageAdmin(admin.ModelAdmin):
         queued, refused = 0, []
         for message in failed.select_related("conversation").order_by("timestamp", "id"):
             try:
-                check_can_send(message.conversation, message.text)
+                if message.type in (MessageType.IMAGE, MessageType.DOCUMENT):
+                    check_media_window(message.conversation)  # the caption may be empty
+                elif message.type == MessageType.TEMPLATE:
+                    check_template_resend(message)  # allowed outside the 24-hour window
+                else:
+                    check_can_send(message.conversation, message.text)
             except CannotSend as refusal:
                 refused.append(str(refusal))
                 continue
@@ -242,6 +264,19 @@ class MessageAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             f"Queued {queued} message{'s' if queued != 1 else ''} for the bot to answer again.",
+            messages.SUCCESS if queued else messages.WARNING,
+        )
+
+    @admin.action(description="Retry media download", permissions=["retry"])
+    def retry_media_downloads(self, request, queryset):
+        """Fetch again the files that show "Media unavailable" (Meta keeps them 7 days)."""
+        failed = MessageMedia.objects.filter(
+            message__in=queryset.order_by(), state__in=[MediaState.FAILED, MediaState.PENDING]
+        )
+        queued = sum(retry_media_download(media, actor=request.user) for media in failed)
+        self.message_user(
+            request,
+            f"Downloading {queued} file{'s' if queued != 1 else ''} again.",
             messages.SUCCESS if queued else messages.WARNING,
         )
 

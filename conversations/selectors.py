@@ -118,6 +118,7 @@ def recent_history(conversation_id: int, *, exclude: list[int], limit: int = 20)
         Message.objects.filter(conversation_id=conversation_id)
         .exclude(text="")
         .exclude(pk__in=exclude)
+        .exclude(type__in=APPLIED_TYPES)  # their words are already the edited message's
         .filter(revoked_at__isnull=True)
         .exclude(direction=Direction.OUT, status=MessageStatus.FAILED)
         .order_by("-timestamp", "-id")
@@ -171,13 +172,14 @@ def unanswered_count(conversation: Conversation) -> int:
     """The user's messages since the business last wrote: what the dashboard's rows show."""
     last_out = (
         Message.objects.filter(conversation=conversation, direction=Direction.OUT)
+        .exclude(type__in=APPLIED_TYPES)
         .order_by("-timestamp", "-id")
         .values_list("timestamp", flat=True)
         .first()
     )
     waiting = Message.objects.filter(
         conversation=conversation, direction=Direction.IN, sender=Sender.USER
-    )
+    ).exclude(type__in=APPLIED_TYPES)
     return (waiting.filter(timestamp__gt=last_out) if last_out else waiting).count()
 
 
@@ -185,9 +187,15 @@ def active_conversations(*, limit: int = 50) -> list[Conversation]:
     """Conversations with activity in the last 24 hours, newest first, in one query.
 
     Each carries its last message (`last_text`, `last_direction`, `last_status`,
-    `last_message_id`) and `unanswered`: the user's messages since the business last wrote.
+    `last_message_id`, `last_revoked_at`) and `unanswered`: the user's messages since the
+    business last wrote. Edits and deletions are not messages of their own here: the message
+    they changed shows them.
     """
-    newest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-timestamp", "-id")
+    newest = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(type__in=APPLIED_TYPES)
+        .order_by("-timestamp", "-id")
+    )
     last_out = newest.filter(direction=Direction.OUT).values("timestamp")[:1]
     unanswered = (
         Message.objects.filter(
@@ -198,6 +206,7 @@ def active_conversations(*, limit: int = 50) -> list[Conversation]:
                 OuterRef("last_out_at"), Value(EPOCH, output_field=DateTimeField())
             ),
         )
+        .exclude(type__in=APPLIED_TYPES)
         .order_by()
         .values("conversation")
         .annotate(n=Count("pk"))
@@ -212,6 +221,7 @@ def active_conversations(*, limit: int = 50) -> list[Conversation]:
             last_text=Subquery(newest.values("text")[:1]),
             last_direction=Subquery(newest.values("direction")[:1]),
             last_status=Subquery(newest.values("status")[:1]),
+            last_revoked_at=Subquery(newest.values("revoked_at")[:1]),
         )
         .annotate(unanswered=Coalesce(Subquery(unanswered), 0))
         .order_by("-last_message_at", "-id")[:limit]

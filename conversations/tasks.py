@@ -40,3 +40,19 @@ def send_message_task(message_id: int, attempt: int) -> str:
 
     message = deliver_message(message_id, attempt)
     return message.status if message is not None else "missing"
+
+
+@task()
+def follow_up_task(conversation_id: int) -> str:
+    """Follow up a silent, incomplete lead if still due (a newer message makes it a no-op)."""
+    from conversations.services.follow_up import follow_up_conversation
+
+    return follow_up_conversation(conversation_id)
+
+
+@task()
+def download_media_task(media_pk: int, attempt: int) -> str:
+    """One download attempt of an inbound media file; `attempt` attempts were made before."""
+    from conversations.services.media import download_media
+
+    return download_media(media_pk, attempt)

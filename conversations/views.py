@@ -57,4 +57,4 @@ def dashboard(request):
 def conversation_thread(request, conversation_id: int):
     """One conversation's thread as the profile page shows it, for live refreshes."""
     conversation = get_object_or_404(Conversation, pk=conversation_id)
-    return HttpResponse(render_thread(conversation))
+    return HttpResponse(render_thread(conversation, request=request))

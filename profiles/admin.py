@@ -24,12 +24,17 @@ from conversations.services.agent import (
     draft_created_at_token,
     hand_back_to_bot,
     parse_draft_token,
+    send_agent_media,
     send_agent_reply,
+    send_agent_template,
+    set_blocked,
     set_handoff_state,
     set_manual_mode,
 )
 from conversations.services.live import latest_event_id
 from conversations.services.outbound import MAX_TEXT_LENGTH, WINDOW_CLOSED_TITLE
+from conversations.template_selectors import TemplatePickerData
+from profiles.admin_templates import parse_template_form, picker_for
 from profiles.completeness import FIELD_LABELS, PROFILE_FIELDS, missing_field_regex
 from profiles.models import ClientProfile
 from profiles.services import confirm_bot_fields, record_agent_field_changes
@@ -45,6 +50,10 @@ PANEL_ACTIONS = {
     "approve_draft": "bot/draft/approve/",
     "discard_draft": "bot/draft/discard/",
     "reply": "bot/reply/",
+    "send_template": "bot/template/send/",
+    "block": "bot/block/",
+    "unblock": "bot/unblock/",
+    "send_media": "bot/media/send/",
 }
 
 
@@ -89,6 +98,11 @@ class BotPanel:
     live_since: int
     thread_url: str
     max_length: int = MAX_TEXT_LENGTH
+    # Set by the user's "stop" in WhatsApp: marketing templates are refused while it is.
+    marketing_opt_out_at: datetime | None = None
+    # The template picker (None for Viewers) and the business's block on this contact.
+    template_picker: TemplatePickerData | None = None
+    blocked_at: datetime | None = None
 
 
 def who_answers(profile: ClientProfile) -> str:
@@ -249,8 +263,9 @@ class ClientProfileAdmin(admin.ModelAdmin):
         )
         for row in log:
             row.actor_name = staff_name(row.actor) or "Bot"
+        can_change = self.has_change_permission(request, profile)
         return BotPanel(
-            can_change=self.has_change_permission(request, profile),
+            can_change=can_change,
             who_answers=who_answers(profile),
             handoff_label=conversation.get_handoff_state_display(),
             manual_mode=profile.manual_mode,
@@ -263,7 +278,7 @@ class ClientProfileAdmin(admin.ModelAdmin):
             draft=profile.ai_draft,
             draft_created_at=profile.ai_draft_created_at,
             draft_token=draft_created_at_token(profile),
-            thread=render_thread(conversation),
+            thread=render_thread(conversation, request=request),
             log=log,
             log_url=reverse("admin:conversations_conversationlog_changelist")
             + f"?conversation__id__exact={conversation.pk}",
@@ -274,6 +289,9 @@ class ClientProfileAdmin(admin.ModelAdmin):
             conversation_id=conversation.pk,
             live_since=latest_event_id(),
             thread_url=reverse("dashboard-thread", args=[conversation.pk]),
+            marketing_opt_out_at=conversation.marketing_opt_out_at,
+            template_picker=picker_for(profile, request.GET) if can_change else None,
+            blocked_at=conversation.blocked_at,
         )
 
     def _panel_url_name(self, action: str, *, namespaced: bool = False) -> str:
@@ -353,3 +371,34 @@ class ClientProfileAdmin(admin.ModelAdmin):
             "Your reply is queued for sending. The conversation is now in agent hands: "
             "the bot only drafts until someone hands it back."
         )
+
+    def _send_media(self, profile, request) -> str:
+        """The form is multipart: the file arrives in request.FILES, the caption as text."""
+        message = send_agent_media(
+            profile.conversation,
+            request.FILES.get("file"),
+            caption=request.POST.get("caption", ""),
+            actor=request.user,
+        )
+        return (
+            f"Your {message.type} is queued for sending. The conversation is now in agent "
+            "hands: the bot only drafts until someone hands it back."
+        )
+
+    def _send_template(self, profile, request) -> str:
+        template, params = parse_template_form(request.POST)
+        message = send_agent_template(profile.conversation, template, params, actor=request.user)
+        return (
+            f"The template {message.template} is queued for sending. The conversation is now "
+            "in agent hands: the bot only drafts until someone hands it back."
+        )
+
+    def _block(self, profile, request) -> str:
+        if set_blocked(profile.conversation, True, actor=request.user):
+            return "Contact blocked: the bot stays quiet and no template or follow-up is sent."
+        return "The contact was already blocked."
+
+    def _unblock(self, profile, request) -> str:
+        if set_blocked(profile.conversation, False, actor=request.user):
+            return "Contact unblocked."
+        return "The contact was not blocked."

@@ -108,7 +108,7 @@ def _store_change(change: Change, summary: Counter, details: dict[str, list]) ->
             f"template {change.template_update.name}",
             lambda: apply_template_update(change.template_update),
             "templates_updated",
-            "templates_unknown",
+            "templates_skipped",  # unchanged (a redelivery) or not synced yet
             summary,
             details,
         )

@@ -85,6 +85,15 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("synced_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "missing_since",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Set when a sync no longer finds it at Meta; it is then not offered for sending.",
+                        null=True,
+                        verbose_name="not listed by Meta since",
+                    ),
+                ),
                 ("updated_at", models.DateTimeField(auto_now=True)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
             ],

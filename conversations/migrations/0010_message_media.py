@@ -45,7 +45,10 @@ class Migration(migrations.Migration):
                             ("stored", "Stored"),
                             ("failed", "Media unavailable: retry"),
                             ("refused", "Refused (too large or not an allowed type)"),
-                            ("disabled", "Not downloaded (downloads are off)"),
+                            (
+                                "disabled",
+                                "Not downloaded (downloads off, or no WhatsApp connection)",
+                            ),
                         ],
                         default="pending",
                         max_length=10,

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ("previous_text", models.TextField(blank=True)),
                 (
                     "edited_at",
-                    models.DateTimeField(help_text="When the user edited it on WhatsApp."),
+                    models.DateTimeField(help_text="When it was edited on WhatsApp."),
                 ),
                 (
                     "edit",
@@ -68,5 +68,13 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["message", "edited_at", "id"],
             },
+        ),
+        migrations.AddIndex(
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("type__in", ["edit", "revoke"])),
+                fields=["conversation"],
+                name="message_change_idx",
+            ),
         ),
     ]

@@ -38,6 +38,11 @@ class Migration(migrations.Migration):
                 verbose_name="stopped marketing messages at",
             ),
         ),
+        migrations.AddField(
+            model_name="conversation",
+            name="marketing_preference_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
         migrations.AlterField(
             model_name="conversationlog",
             name="action",

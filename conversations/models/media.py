@@ -16,7 +16,7 @@ class MediaState(models.TextChoices):
     STORED = "stored", "Stored"
     FAILED = "failed", "Media unavailable: retry"
     REFUSED = "refused", "Refused (too large or not an allowed type)"
-    DISABLED = "disabled", "Not downloaded (downloads are off)"
+    DISABLED = "disabled", "Not downloaded (downloads off, or no WhatsApp connection)"
 
 
 class MessageMedia(models.Model):

@@ -57,6 +57,13 @@ class MessageTemplate(models.Model):
         help_text="Header, body, footer and buttons, as Meta returns them.",
     )
     synced_at = models.DateTimeField(null=True, blank=True)
+    # Meta stopped listing it (deleted there): kept for the messages sent from it, never offered.
+    missing_since = models.DateTimeField(
+        "not listed by Meta since",
+        null=True,
+        blank=True,
+        help_text="Set when a sync no longer finds it at Meta; it is then not offered for sending.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -56,6 +56,9 @@ class Conversation(models.Model):
         help_text="Set by WhatsApp's user_preferences webhook: marketing templates are refused "
         "while it is set.",
     )
+    # WhatsApp's time of the last stop or resume applied: Meta delivers out of order, and an
+    # older preference arriving late must not undo a newer one.
+    marketing_preference_at = models.DateTimeField(null=True, blank=True, editable=False)
     blocked_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -249,6 +252,12 @@ class Message(models.Model):
                 condition=Q(reply_state__in=["pending", "failed"]),
                 name="message_awaiting_reply_idx",
             ),
+            # Edits and deletions waiting for the message they name, looked up on each arrival.
+            models.Index(
+                fields=["conversation"],
+                condition=Q(type__in=["edit", "revoke"]),
+                name="message_change_idx",
+            ),
         ]
         # Unique keys as partial constraints: rows without the key (a draft has no wamid, a
         # webhook message no legacy id) add no index entry, and a CharField's unique=True
@@ -279,15 +288,17 @@ class Message(models.Model):
 
 
 class MessageEdit(models.Model):
-    """A text a user's message had before they edited it on WhatsApp; newest edit last.
+    """A text a message had before it was edited on WhatsApp; newest edit last.
 
-    `edit` is the inbound `edit` message that replaced it: one edit row per edit message,
-    so a redelivered edit cannot add a second copy of the history.
+    The user edits their messages, the business phone its own (an echoed edit). `edit` is
+    the `edit` message that replaced the text: one row per edit message, so a redelivered
+    edit cannot add a second copy of the history. `conversations.services.edits` keeps the
+    rows in WhatsApp's time order whatever order the edits arrive in.
     """
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
     previous_text = models.TextField(blank=True)
-    edited_at = models.DateTimeField(help_text="When the user edited it on WhatsApp.")
+    edited_at = models.DateTimeField(help_text="When it was edited on WhatsApp.")
     edit = models.OneToOneField(
         Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

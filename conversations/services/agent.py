@@ -20,6 +20,7 @@ from conversations.models import (
     HandoffState,
     LogAction,
     Message,
+    MessageTemplate,
     ReplyState,
     Sender,
 )
@@ -99,10 +100,61 @@ def send_agent_reply(conversation: Conversation, text: str, *, actor) -> Message
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     text = check_can_send(conversation, text)
     message = queue_text(conversation, text=text, sender=Sender.AGENT, actor=actor)
-    set_handoff_state(conversation, HandoffState.HUMAN, actor=actor, reason="(agent replied)")
-    _mark_waiting_messages_answered(conversation.pk)
-    log_action(conversation.pk, LogAction.AGENT_REPLY, actor=actor, detail=f"message {message.pk}")
+    _agent_answered(conversation, message, LogAction.AGENT_REPLY, actor=actor, reason="replied")
     return message
+
+
+def _agent_answered(
+    conversation, message: Message, action: str, *, actor, reason: str, detail: str = ""
+) -> None:
+    """What follows anything an agent sends: theirs now (`human`), the bot quiet, logged."""
+    set_handoff_state(conversation, HandoffState.HUMAN, actor=actor, reason=f"(agent {reason})")
+    _mark_waiting_messages_answered(conversation.pk)
+    log_action(conversation.pk, action, actor=actor, detail=detail or f"message {message.pk}")
+
+
+@transaction.atomic
+def send_agent_media(conversation: Conversation, upload, *, caption: str = "", actor) -> Message:
+    """An agent's image or document, with a caption; like a reply, the conversation is theirs."""
+    from conversations.services.media import queue_agent_media
+
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    message = queue_agent_media(conversation, upload, caption=caption, actor=actor)
+    _agent_answered(conversation, message, LogAction.MEDIA_SENT, actor=actor, reason="sent a file")
+    return message
+
+
+@transaction.atomic
+def send_agent_template(
+    conversation: Conversation, template: MessageTemplate, params: dict, *, actor
+) -> Message:
+    """An approved template picked by an agent (any time, also after 24 hours); theirs now."""
+    from conversations.services.templates import queue_template
+
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    message = queue_template(conversation, template, params, sender=Sender.AGENT, actor=actor)
+    _agent_answered(
+        conversation,
+        message,
+        LogAction.TEMPLATE_SENT,
+        actor=actor,
+        reason="sent a template",
+        detail=f"{template} as message {message.pk}",
+    )
+    return message
+
+
+@transaction.atomic
+def set_blocked(conversation: Conversation, blocked: bool, *, actor) -> bool:
+    """Block: messages are still stored, but the bot stays quiet and no template goes out."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if (conversation.blocked_at is not None) == blocked:
+        return False
+    conversation.blocked_at = timezone.now() if blocked else None
+    conversation.save(update_fields=["blocked_at", "updated_at"])
+    log_action(conversation.pk, LogAction.BLOCKED if blocked else LogAction.UNBLOCKED, actor=actor)
+    live.handoff_changed(conversation.pk)
+    return True
 
 
 def _same_words(a: str, b: str) -> bool:

@@ -88,7 +88,7 @@ def answer_pending_messages(conversation_id: int) -> str:
 
     conversation = Conversation.objects.get(pk=conversation_id)
     profile, _ = ClientProfile.objects.get_or_create(conversation=conversation)
-    if conversation.handoff_state == HandoffState.PAUSED:
+    if conversation.handoff_state == HandoffState.PAUSED or conversation.blocked_at is not None:
         return _finish_turn(conversation_id, pending, reply=None)
     try:
         reply = get_brain().respond(build_turn(conversation_id, profile, pending))
@@ -133,7 +133,9 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
     if not claimed:
         return "already answered"
     ids = [message.pk for message in claimed]
-    if reply is None or conversation.handoff_state == HandoffState.PAUSED:
+    paused = conversation.handoff_state == HandoffState.PAUSED
+    if reply is None or paused or conversation.blocked_at is not None:
+        # Blocked contacts are stored and read by staff, never answered or drafted for.
         Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.SKIPPED)
         return "bot paused"
 

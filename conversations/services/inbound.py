@@ -26,14 +26,14 @@ from conversations.models import (
     Sender,
 )
 from conversations.services import live
-from conversations.services.reply_queue import needs_reply, schedule_answer
+from conversations.services.edits import CHANGE_TYPES, apply_early_changes, apply_message_change
+from conversations.services.reply_queue import needs_reply, schedule_answer, schedule_follow_up
 from profiles.models import ClientProfile
 from webhooks.payloads import (
     Contact,
-    EditContent,
     InboundMessage,
+    MediaContent,
     ReactionContent,
-    RevokeContent,
     Status,
     SystemContent,
 )
@@ -268,6 +268,12 @@ def record_inbound_message(message: InboundMessage, contact: Contact | None) -> 
             )
             if answer:
                 schedule_answer(conversation.pk)
+            schedule_follow_up(conversation.pk, when)
+            if isinstance(message.content, MediaContent):
+                # Imported here: media sending imports outbound, which imports this module.
+                from conversations.services.media import attach_inbound_media
+
+                attach_inbound_media(stored, message.content)  # its row and download task
     except IntegrityError:
         # Another worker stored it between our look and our insert.
         existing = Message.objects.filter(wamid=message.id).first()
@@ -278,7 +284,11 @@ def record_inbound_message(message: InboundMessage, contact: Contact | None) -> 
     if not is_system:
         touch_conversation(conversation, when, inbound=True)
     _apply_side_effects(message, conversation, when)
-    live.message_created(stored)
+    if stored.type in CHANGE_TYPES:
+        apply_message_change(stored)  # the edited or deleted message shows the change
+    else:
+        apply_early_changes(stored)  # an edit or deletion that arrived before it
+        live.message_created(stored)
     return InboundResult(message=stored, created=True)
 
 
@@ -289,14 +299,6 @@ def _apply_side_effects(message: InboundMessage, conversation: Conversation, whe
         Message.objects.filter(wamid=content.message_id, conversation=conversation).filter(
             Q(reaction_at__isnull=True) | Q(reaction_at__lte=when)
         ).update(reaction=_clean_text(content.emoji, 32), reaction_at=when)
-    elif isinstance(content, RevokeContent) and content.original_message_id:
-        Message.objects.filter(
-            wamid=content.original_message_id, conversation=conversation, revoked_at__isnull=True
-        ).update(revoked_at=when)
-    elif isinstance(content, EditContent) and content.original_message_id and content.new_text:
-        Message.objects.filter(wamid=content.original_message_id, conversation=conversation).update(
-            text=_clean_text(content.new_text)
-        )
     elif isinstance(content, SystemContent) and content.system_type == "user_changed_number":
         move_conversation_to_new_number(
             conversation, new_wa_id=content.new_wa_id, new_bsuid=content.new_user_id

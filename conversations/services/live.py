@@ -44,6 +44,8 @@ class Kind:
     PROFILE = "profile"  # profile fields or completeness changed
     DRAFT = "draft"  # a draft was written, approved or discarded
     HANDOFF = "handoff"  # manual mode or handoff state changed
+    MESSAGE_CHANGED = "message_changed"  # a message was edited or deleted on WhatsApp
+    MEDIA = "media"  # a message's file was stored, refused or became unavailable
 
 
 def _push(message: dict) -> None:
@@ -112,7 +114,10 @@ def message_fields(message: Message) -> dict:
         "direction": message.direction,
         "sender": message.sender,
         "type": message.type,
-        "text": Truncator(message.text).chars(PREVIEW_CHARS),
+        # A deleted message's words never travel, whatever is still stored.
+        "text": "" if message.revoked_at else Truncator(message.text).chars(PREVIEW_CHARS),
+        "edited": message.edited_at is not None,
+        "revoked": message.revoked_at is not None,
         "status": message.status,
         "status_label": MessageStatus(message.status).label if message.status else "",
         "timestamp": message.timestamp.isoformat(),
@@ -132,6 +137,17 @@ def message_created(message: Message) -> None:
         message=message_fields(message),
         conversation=conversation_summary(conversation),
     )
+
+
+def message_changed(message: Message) -> None:
+    """An edit or deletion: open threads re-render, a dashboard row showing it updates."""
+    publish(Kind.MESSAGE_CHANGED, message.conversation_id, message=message_fields(message))
+
+
+def media_changed(message: Message) -> None:
+    """A file downloaded (or given up on): an open thread re-renders to show it."""
+    state = Message.objects.filter(pk=message.pk).values_list("media__state", flat=True).first()
+    publish(Kind.MEDIA, message.conversation_id, message=message_fields(message), media=state)
 
 
 def message_status_changed(message_ids: list[int]) -> None:

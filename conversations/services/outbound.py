@@ -68,6 +68,30 @@ def queue_text(
     conversation: Conversation, *, text: str, sender: str, actor=None, reply_to_wamid: str = ""
 ) -> Message:
     """Write the outbound row and its send task together: both are durable, or neither."""
+    return queue_outbound(
+        conversation,
+        type=MessageType.TEXT,
+        text=text[:MAX_TEXT_LENGTH],
+        sender=sender,
+        actor=actor,
+        reply_to_wamid=reply_to_wamid,
+    )
+
+
+def queue_outbound(
+    conversation: Conversation,
+    *,
+    type: str,
+    text: str,
+    sender: str,
+    actor=None,
+    reply_to_wamid: str = "",
+    **fields,
+) -> Message:
+    """Any outbound kind (text, template, media): the row, its key and its send task at once.
+
+    `fields` are further Message fields of that kind (e.g. `content`, `template`).
+    """
     from conversations.tasks import send_message_task
 
     now = timezone.now()
@@ -76,13 +100,14 @@ def queue_text(
             conversation=conversation,
             direction=Direction.OUT,
             sender=sender,
-            type=MessageType.TEXT,
-            text=text[:MAX_TEXT_LENGTH],
+            type=type,
+            text=text,
             status=MessageStatus.QUEUED,
             timestamp=now,
             idempotency_key=uuid.uuid4(),
             sent_by=actor,
             reply_to_wamid=reply_to_wamid,
+            **fields,
         )
         touch_conversation(conversation, now, inbound=False)
         send_message_task.enqueue(message.pk, 0)

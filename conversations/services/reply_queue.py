@@ -6,8 +6,11 @@ these, while the pipeline needs `inbound`'s helpers in turn.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from conversations.models import Message, MessageType, Sender
 from webhooks.models import ProcessedMessage
@@ -53,3 +56,18 @@ def schedule_answer(conversation_id: int) -> None:
     from conversations.tasks import answer_conversation_task, enqueue_later
 
     enqueue_later(answer_conversation_task, settings.BOT_BURST_SECONDS, conversation_id)
+
+
+def schedule_follow_up(conversation_id: int, silence_of: datetime) -> None:
+    """Called where an inbound message is stored: check for a follow-up once the lead is silent.
+
+    A later message makes this check a no-op (the silence it was for has ended).
+    """
+    if not settings.FOLLOW_UP_ENABLED:
+        return
+    from conversations.tasks import enqueue_later, follow_up_task
+
+    due = silence_of + timedelta(hours=settings.FOLLOW_UP_AFTER_HOURS)
+    delay = (due - timezone.now()).total_seconds()
+    if delay > 0:  # an old message (redelivered, imported) is left to `send_follow_ups`
+        enqueue_later(follow_up_task, delay, conversation_id)

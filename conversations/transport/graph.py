@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import logging
+from typing import BinaryIO
 
 import requests
 from django.conf import settings
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from conversations.transport.base import OutgoingText, SendError, SendResult
+from conversations.transport.base import (
+    OutgoingMedia,
+    OutgoingTemplate,
+    OutgoingText,
+    SendError,
+    SendResult,
+)
+from conversations.transport.graph_media import GraphMediaClient, media_payload
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +35,7 @@ class GraphTransport:
         session: requests.Session | None = None,
     ):
         self.url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
+        self.base_url, self.phone_number_id = base_url, phone_number_id
         self.access_token = access_token
         self.timeout = timeout
         self.session = session or requests.Session()
@@ -57,11 +66,51 @@ class GraphTransport:
             body["context"] = {"message_id": message.reply_to_wamid}
         return body
 
+    def template_payload(self, message: OutgoingTemplate) -> dict:
+        """Meta's template send: name, language code and components with their parameters."""
+        template: dict = {"name": message.name, "language": {"code": message.language}}
+        if message.components:
+            template["components"] = list(message.components)
+        return {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "type": "template",
+            "template": template,
+            "biz_opaque_callback_data": message.idempotency_key,
+            **self._recipient(message),
+        }
+
+    @staticmethod
+    def _recipient(message) -> dict:
+        return (
+            {"to": f"+{message.to_wa_id}"} if message.to_wa_id else {"recipient": message.to_bsuid}
+        )
+
     def send_text(self, message: OutgoingText) -> SendResult:
+        return self._post_message(self.payload(message))
+
+    def send_template(self, message: OutgoingTemplate) -> SendResult:
+        return self._post_message(self.template_payload(message))
+
+    def send_media(self, message: OutgoingMedia) -> SendResult:
+        return self._post_message({**media_payload(message), **self._recipient(message)})
+
+    def upload_media(self, file: BinaryIO, *, mime_type: str, filename: str) -> str:
+        media = GraphMediaClient(
+            base_url=self.base_url,
+            phone_number_id=self.phone_number_id,
+            access_token=self.access_token,
+            timeout=self.timeout,
+            session=self.session,
+        )
+        return media.upload(file, mime_type=mime_type, filename=filename)
+
+    def _post_message(self, body: dict) -> SendResult:
+        """POST one message body to `/messages`; Meta's answer becomes a wamid or a SendError."""
         try:
             response = self.session.post(
                 self.url,
-                json=self.payload(message),
+                json=body,
                 headers={"Authorization": f"Bearer {self.access_token}"},
                 timeout=self.timeout,
             )

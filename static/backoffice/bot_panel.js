@@ -25,7 +25,7 @@ document.addEventListener("DOMContentLoaded", () => {
         onEvent: (event) => {
             if (event.kind === "resync") return refresh();
             if (event.conversation_id !== conversationId) return;
-            if (event.kind === "message" || event.kind === "status") refresh();
+            if (["message", "status", "message_changed", "media"].includes(event.kind)) refresh();
             if (event.kind === "draft" || event.kind === "handoff") changed.hidden = false;
         },
         onState: (state, delay) =>

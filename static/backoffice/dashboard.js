@@ -46,7 +46,10 @@ document.addEventListener("DOMContentLoaded", () => {
             Object.assign(document.createElement("span"), {
                 className: "direction", textContent: message.direction === "out" ? "↩ " : "",
             }),
-            Object.assign(document.createElement("span"), { className: "text", textContent: message.text || "—" }),
+            Object.assign(document.createElement("span"), {
+                className: "text",
+                textContent: message.revoked ? "This message was deleted" : (message.text || "—"),
+            }),
             " ",
             Object.assign(document.createElement("span"), {
                 className: "tick help", textContent: message.direction === "out" ? message.status : "",
@@ -71,6 +74,15 @@ document.addEventListener("DOMContentLoaded", () => {
             case "status": {
                 const row = rows().querySelector(`tr[data-last-message-id="${event.message.message_id}"]`);
                 if (row) row.querySelector(".tick").textContent = event.message.status;
+                break;
+            }
+            case "message_changed": {
+                // An edit or deletion: only the row whose last message it is shows it.
+                const row = rows().querySelector(`tr[data-last-message-id="${event.message.message_id}"]`);
+                if (row) {
+                    row.querySelector(".text").textContent = event.message.revoked
+                        ? "This message was deleted" : (event.message.text || "—");
+                }
                 break;
             }
             case "handoff": {

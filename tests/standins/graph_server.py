@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.standins import Recorded, Reply, StandInServer
-from tests.standins.graph_media import install_media_routes
-from tests.standins.graph_templates import install_template_routes
+from tests.standins.graph_media import install_media_routes, media_refusal
+from tests.standins.graph_templates import install_template_routes, template_refusal
 
 TEST_ACCESS_TOKEN = "test-token"
 TEXT_MAX_CHARACTERS = 4096
@@ -203,6 +203,10 @@ class GraphStandIn(StandInServer):
             return graph_error(100, "(#100) The parameter messaging_product is required.")
         if not (body.get("to") or body.get("recipient")):
             return graph_error(100, "(#100) The parameter to is required.")
+        if body.get("type") == "template":
+            return template_refusal(self, body)
+        if body.get("type") in ("image", "document"):
+            return media_refusal(self, body)
         if body.get("type", "text") == "text":
             text = (body.get("text") or {}).get("body")
             if not isinstance(text, str) or not text:
