@@ -152,21 +152,52 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
 if MEDIA_STORAGE not in {"local", "s3"}:
     raise ImproperlyConfigured("MEDIA_STORAGE must be 'local' or 's3'.")
-if MEDIA_STORAGE == "s3":
-    MEDIA_STORAGE_BACKEND = {
+
+
+def s3_media_storage(
+    *,
+    bucket: str,
+    endpoint_url: str | None,
+    region: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+) -> dict:
+    """The default storage for MEDIA_STORAGE=s3; a function so tests build the same one."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env.str("MEDIA_S3_BUCKET"),
-            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
-            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
             # Private objects: no ACL grants, never overwrite a customer's file by name.
             "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
+            # An opened object is spooled to a temporary file past this size, not kept in
+            # memory whole (the library's default keeps it all in memory).
+            "max_memory_size": 2 * 1024 * 1024,
+            # Supabase Storage needs path-style URLs (bucket in the path); AWS, R2 and MinIO
+            # take them too.
+            "addressing_style": "path",
+            "signature_version": "s3v4",
         },
     }
+
+
+if MEDIA_STORAGE == "s3":
+    # Production: the Supabase Storage bucket, its S3 endpoint, region and access keys.
+    # A bucket left blank in the Dashboard would only fail at the first photo: refuse now.
+    if not env.str("MEDIA_S3_BUCKET", default="").strip():
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET (docs/deploy.md §5).")
+    MEDIA_STORAGE_BACKEND = s3_media_storage(
+        bucket=env.str("MEDIA_S3_BUCKET").strip(),
+        endpoint_url=env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+        region=env.str("MEDIA_S3_REGION", default="") or None,
+        access_key=env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+        secret_key=env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+    )
 else:
     # Under MEDIA_ROOT (read when used, so tests can point it elsewhere).
     MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}

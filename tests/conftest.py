@@ -4,8 +4,12 @@ from django.core.management import call_command
 
 from accounts.roles import ROLE_GROUPS
 
-# Fixtures that start the local stand-ins for OpenAI and Meta's Graph API.
-pytest_plugins = ["tests.standins.openai_server", "tests.standins.graph_server"]
+# Fixtures that start the local stand-ins for OpenAI, Meta's Graph API and S3 storage.
+pytest_plugins = [
+    "tests.standins.openai_server",
+    "tests.standins.graph_server",
+    "tests.standins.s3_server",
+]
 
 
 @pytest.fixture(autouse=True)

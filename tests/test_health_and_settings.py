@@ -79,6 +79,14 @@ def test_postgres_uses_the_psycopg_pool_without_persistent_connections():
     assert shown["brain"] == "openai"
 
 
+@pytest.mark.parametrize("bucket", [None, "", "  "])
+def test_s3_media_storage_without_a_bucket_is_refused_at_start_up(bucket):
+    env = {"MEDIA_STORAGE": "s3"} | ({} if bucket is None else {"MEDIA_S3_BUCKET": bucket})
+    result = run_python("import django; django.setup()", **env)
+    assert result.returncode != 0
+    assert "MEDIA_S3_BUCKET" in result.stderr
+
+
 def test_an_unknown_transport_is_refused_at_start_up():
     result = run_python("import django; django.setup()", WHATSAPP_TRANSPORT="carrier-pigeon")
     assert result.returncode != 0

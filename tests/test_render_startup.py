@@ -15,7 +15,9 @@ X-Forwarded-For), checking:
 * a signed webhook is taken, the worker stores the message, and the offline bot's reply goes
   out through the Graph transport (to a local stand-in, never Meta);
 * the dashboard websocket accepts the staff session and refuses an anonymous one, and a
-  second webhook's event reaches it through Redis (worker publishes, web pushes).
+  second webhook's event reaches it through Redis (worker publishes, web pushes);
+* an inbound photo is downloaded by the worker into the S3 bucket (a local S3-compatible
+  server, MEDIA_STORAGE=s3) and served from there by the web service to the staff session.
 
 Processes are stopped and the database dropped however the test ends.
 """
@@ -46,7 +48,8 @@ import pytest
 import yaml
 from django.conf import settings
 
-from tests.samples import text_webhook
+from tests.samples import media_webhook, text_webhook
+from tests.standins.graph_media import b64_sha256
 from webhooks.signature import compute_signature
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -327,7 +330,9 @@ def signed_post(port: int, body: bytes) -> Response:
     )
 
 
-def test_the_blueprint_builds_and_starts_in_production_mode(fresh_database, launch, graph_standin):
+def test_the_blueprint_builds_and_starts_in_production_mode(
+    fresh_database, launch, graph_standin, s3_bucket
+):
     web, worker = service("web"), service("worker")
     dashboard = {
         "SECRET_KEY": secrets.token_urlsafe(50)[:50],
@@ -337,6 +342,9 @@ def test_the_blueprint_builds_and_starts_in_production_mode(fresh_database, laun
         "WHATSAPP_VERIFY_TOKEN": "render-smoke-" + secrets.token_hex(8),
         "WHATSAPP_ACCESS_TOKEN": graph_standin.access_token,
         "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_BUSINESS_ACCOUNT_ID": "102290129340398",
+        # The bucket on a local S3-compatible server instead of Supabase Storage.
+        **s3_bucket.environment(),
         "OPENAI_API_KEY": "",  # the offline brain: no call leaves the machine
     }
     # Not in the Blueprint: Graph calls go to the local stand-in instead of Meta.
@@ -350,6 +358,7 @@ def test_the_blueprint_builds_and_starts_in_production_mode(fresh_database, laun
     worker_env = {**machine_env(), **blueprint_values(worker, dashboard), **outside}
     assert web_env["DEBUG"] == worker_env["DEBUG"] == "false"
     assert web_env["WHATSAPP_TRANSPORT"] == "graph"
+    assert web_env["MEDIA_STORAGE"] == worker_env["MEDIA_STORAGE"] == "s3"
 
     # Build, as Render does on every deploy: web (deps, static files, migrations), worker.
     run_command(web["buildCommand"], web_env)
@@ -481,5 +490,35 @@ def test_the_blueprint_builds_and_starts_in_production_mode(fresh_database, laun
         assert event["message"]["direction"] == "in"
     finally:
         ws.close()
+
+    # A photo: the worker (its own machine on Render) stores it in the bucket, and the web
+    # service streams it from there to the logged-in agent.
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + secrets.token_bytes(64 * 1024)
+    graph_standin.media["7200000000000001"] = (photo, "image/jpeg")
+    body, photo_wamid = media_webhook(
+        "image", media_id="7200000000000001", sha256=b64_sha256(photo), wa_id=wa_id
+    )
+    assert signed_post(port, body).status == 200
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        media_pk, file_name = wait_until(
+            lambda: conn.execute(
+                "SELECT media.id, media.file FROM conversations_messagemedia media"
+                " JOIN conversations_message message ON message.id = media.message_id"
+                " WHERE message.wamid = %s AND media.state = 'stored'",
+                (photo_wamid,),
+            ).fetchone(),
+            "the worker to store the photo",
+            logs=logs,
+        )
+    assert s3_bucket.read(file_name) == photo
+    served = fetch(
+        port,
+        "GET",
+        f"/admin/media/{media_pk}/",
+        headers={"Cookie": f"sessionid={session['value']}"},
+    )
+    assert served.status == 200, served.text[-2000:] + logs()
+    assert served.headers["Content-Type"] == "image/jpeg"
+    assert served.body == photo
 
     assert daphne.poll() is None and db_worker.poll() is None, logs()

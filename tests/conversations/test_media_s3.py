@@ -61,7 +61,7 @@ def test_an_inbound_photo_is_kept_in_the_private_bucket_and_served_to_staff(
     media = MessageMedia.objects.get(message__wamid=wamid)
     assert media.state == MediaState.STORED, media.error
     assert media.file.name.startswith("whatsapp/")
-    assert media.file.name in bucket.keys()
+    assert media.file.name in bucket.object_keys()
     assert bucket.read(media.file.name) == JPEG
     # Nobody reads it without credentials; a signed URL for the same object does.
     assert requests.get(bucket.object_url(media.file.name), timeout=5).status_code == 403
@@ -88,7 +88,7 @@ def test_an_agents_document_is_kept_in_the_bucket_then_uploaded_to_meta_and_sent
     )
     assert "Your document is queued for sending." in html.unescape(response.content.decode())
     message = Message.objects.select_related("media").get(conversation=lead, direction="out")
-    assert message.media.file.name in bucket.keys()
+    assert message.media.file.name in bucket.object_keys()
     assert bucket.read(message.media.file.name) == PDF
 
     run_worker()

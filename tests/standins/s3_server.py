@@ -20,7 +20,7 @@ from botproject.settings import s3_media_storage
 # A region other than us-east-1, like Supabase's: the bucket needs a LocationConstraint.
 REGION = "eu-central-1"
 ACCESS_KEY_ID = "standin-access-key-id"
-SECRET_ACCESS_KEY = "standin-secret-access-key"  # noqa: S105 - a local stand-in's key
+SECRET_ACCESS_KEY = "standin-secret-access-key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class S3Bucket:
     def read(self, key: str) -> bytes:
         return self.client().get_object(Bucket=self.name, Key=key)["Body"].read()
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listed = self.client().list_objects_v2(Bucket=self.name)
         return [entry["Key"] for entry in listed.get("Contents", [])]
 
