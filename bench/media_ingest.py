@@ -30,10 +30,8 @@ import asyncio
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,15 +39,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, recreate_database, start_daphne, stop, wait_for  # noqa: E402
-from bench.reply_pipeline import fire  # noqa: E402
-from tests.samples import media_webhook, signed_headers  # noqa: E402
+from bench._common import (  # noqa: E402
+    add_database_option,
+    build_request,
+    drain,
+    fire,
+    free_port,
+    production_env,
+    recreate_database,
+    require_local,
+    start_daphne,
+    stop,
+    wait_for,
+    worker_env,
+)
+from tests.samples import media_webhook  # noqa: E402
 from tests.standins.graph_media import b64_sha256  # noqa: E402
 from tests.standins.graph_server import GraphStandIn  # noqa: E402
 
-APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_media_bench"
-WEBHOOK_PATH = "/webhooks/whatsapp/"
 PHONE_NUMBER_ID = "106540352242922"
 # A token made up per run: the stand-in checks it as Meta would, nothing real is behind it.
 ACCESS_TOKEN = "bench-" + secrets.token_hex(8)
@@ -59,18 +67,9 @@ IMAGE = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(200 * 1024 - 11)
 
 
 def base_env(database_url: str, graph_url: str, media_root: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DEBUG", "DATABASE", "BOT_", "OPENAI_", "WHATSAPP_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(40),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url,
-        WHATSAPP_APP_SECRET=APP_SECRET,
+    return production_env(
+        database_url,
+        drop=("BOT_",),
         WHATSAPP_TRANSPORT="graph",
         WHATSAPP_GRAPH_URL=graph_url,
         WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
@@ -78,20 +77,7 @@ def base_env(database_url: str, graph_url: str, media_root: str) -> dict[str, st
         MEDIA_ROOT=media_root,
         BOT_ENABLED="false",
         LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
     )
-    return env
-
-
-def build_request(body: bytes) -> bytes:
-    signature = signed_headers(body, APP_SECRET)["HTTP_X_HUB_SIGNATURE_256"]
-    head = (
-        f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: facebookexternalua\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        "X-Forwarded-For: 173.252.127.1\r\nX-Forwarded-Proto: https\r\n"
-        f"X-Hub-Signature-256: {signature}\r\n\r\n"
-    )
-    return head.encode("ascii") + body
 
 
 def build_load(stand_in: GraphStandIn, tag: str, prefix: str, count: int) -> list[bytes]:
@@ -112,51 +98,6 @@ def build_load(stand_in: GraphStandIn, tag: str, prefix: str, count: int) -> lis
         )
         requests.append(build_request(body))
     return requests
-
-
-class PeakRss:
-    """A process's VmHWM (its own peak resident set), polled from /proc while it runs."""
-
-    def __init__(self, pid: int):
-        self.pid, self.peak = pid, 0
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-
-    def _poll(self) -> None:
-        status = Path(f"/proc/{self.pid}/status")
-        while True:
-            try:
-                for line in status.read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        self.peak = max(self.peak, int(line.split()[1]) * 1024)
-            except (OSError, ValueError):
-                return
-            time.sleep(0.05)
-
-    def join(self) -> int:
-        self._thread.join(timeout=2)
-        return self.peak
-
-
-def drain(env: dict[str, str], log) -> int:
-    """One batch worker until the queue is empty; its peak RSS in bytes."""
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    rss = PeakRss(worker.pid)
-    try:
-        worker.wait(timeout=WORKER_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise SystemExit(f"the worker did not drain the queue in {WORKER_TIMEOUT:.0f} s") from None
-    finally:
-        stop(worker)
-    if worker.returncode:
-        raise SystemExit(f"the worker failed ({worker.returncode}); see {log.name}")
-    return rss.join()
 
 
 @dataclass
@@ -189,9 +130,11 @@ def run_round(phase: Phase, requests: list[bytes], tag: str, *, port, clients, e
     phase.messages += len(requests)
     phase.tags.append(tag)
     started = time.time()
-    for status, n in asyncio.run(fire(port, requests, clients)).items():
+    _, statuses = asyncio.run(fire(port, requests, clients))
+    for status, n in statuses.items():
         phase.statuses[status] = phase.statuses.get(status, 0) + n
-    phase.peak_rss = max(phase.peak_rss, drain(env, log))
+    drained = drain(env, log, timeout=WORKER_TIMEOUT, track_rss=True)
+    phase.peak_rss = max(phase.peak_rss, drained.peak_rss)
     phase.elapsed += last_task_finished(db, started) - started
 
 
@@ -215,18 +158,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per phase")
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive POSTers")
     parser.add_argument("--rss-factor", type=int, default=4, help="second N for the RSS check")
-    parser.add_argument(
-        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
-    )
+    add_database_option(parser, DEFAULT_DATABASE)
     args = parser.parse_args()
-    if "127.0.0.1" not in args.database_url and "localhost" not in args.database_url:
-        raise SystemExit("the bench only talks to a local database (127.0.0.1)")
+    require_local(args.database_url)
 
     stand_in = GraphStandIn(access_token=ACCESS_TOKEN).start()
     workdir = tempfile.mkdtemp(prefix="media_ingest_bench_")
     env = base_env(args.database_url, f"{stand_in.url}/v25.0", str(Path(workdir) / "media"))
-    off_env = {**env, "WHATSAPP_MEDIA_DOWNLOAD": "false", "DB_POOL_MAX_SIZE": "4"}
-    on_env = {**env, "WHATSAPP_MEDIA_DOWNLOAD": "true", "DB_POOL_MAX_SIZE": "4"}
+    off_env = worker_env(env, WHATSAPP_MEDIA_DOWNLOAD="false")
+    on_env = worker_env(env, WHATSAPP_MEDIA_DOWNLOAD="true")
     recreate_database(args.database_url, env)
     log = open(Path(workdir) / "servers.log", "w")  # noqa: SIM115 - open for the whole run
     port = free_port()
@@ -237,7 +177,7 @@ def main() -> None:
         wait_for(port)
         for tag, worker in (("warm-off", off_env), ("warm-on", on_env)):
             asyncio.run(fire(port, build_load(stand_in, tag, f"9{len(tag)}", 40), args.clients))
-            drain(worker, log)
+            drain(worker, log, timeout=WORKER_TIMEOUT, track_rss=True)
         off, on = Phase("download off"), Phase("download on")
         per_round = max(1, args.messages // args.rounds)
         for round_ in range(args.rounds):

@@ -54,11 +54,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
-import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -69,12 +65,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, percentile, recreate_database, start_daphne, stop, wait_for  # noqa: E402
-from tests.samples import signed_headers, text_webhook  # noqa: E402
+from bench._common import (  # noqa: E402
+    add_database_option,
+    build_request,
+    drain,
+    fire,
+    free_port,
+    percentile,
+    production_env,
+    recreate_database,
+    require_local,
+    start_daphne,
+    start_worker,
+    stop,
+    wait_for,
+    worker_env,
+)
+from tests.samples import text_webhook  # noqa: E402
 
-APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_pipeline_bench"
-WEBHOOK_PATH = "/webhooks/whatsapp/"
 WORKER_TIMEOUT = 240.0
 
 FIRST = ["Ana", "Bruno", "Carla", "Diego", "Elena", "Farid", "Grace", "Hugo", "Inés", "Jonas"]
@@ -90,57 +99,18 @@ TEXTS = [
 ]
 
 
-# --- environment, database, processes ---------------------------------------------------------
+# --- environment --------------------------------------------------------------------------------
 
 
 def base_env(database_url: str) -> dict[str, str]:
     """Production settings as the servers get them; the bench only adds what it must."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DEBUG", "DATABASE", "BOT_", "OPENAI_", "WHATSAPP_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(40),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url,
-        WHATSAPP_APP_SECRET=APP_SECRET,
+    return production_env(
+        database_url,
+        drop=("BOT_",),
         WHATSAPP_TRANSPORT="console",  # and no OPENAI_API_KEY: the offline brain
         BOT_BURST_SECONDS="0",
         LOG_LEVEL="INFO",
-        PYTHONPATH=str(ROOT),
     )
-    return env
-
-
-def worker_env(env: dict[str, str], *, bot: bool) -> dict[str, str]:
-    # The worker's pool in production is 4 (settings: "web 8, worker 4").
-    return {**env, "BOT_ENABLED": "true" if bot else "false", "DB_POOL_MAX_SIZE": "4"}
-
-
-def start_worker(env: dict[str, str], log, *, batch: bool) -> subprocess.Popen:
-    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
-    if batch:
-        command.append("--batch")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-
-
-def drain(env: dict[str, str], log) -> float:
-    """One worker in batch mode: it exits when no task is left to run. Its CPU seconds."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    worker = start_worker(env, log, batch=True)
-    try:
-        worker.wait(timeout=WORKER_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise SystemExit(f"the worker did not drain the queue in {WORKER_TIMEOUT:.0f} s") from None
-    finally:
-        stop(worker)
-    if worker.returncode:
-        raise SystemExit(f"the worker failed ({worker.returncode}); see {log.name}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -175,56 +145,6 @@ def build_load(tag: str, prefix: str, count: int, per_user: int) -> Load:
         requests.append(build_request(body))
         wamids.append(wamid)
     return Load(tag=tag, requests=requests, wamids=wamids, users=users)
-
-
-def build_request(body: bytes) -> bytes:
-    """One complete keep-alive HTTP/1.1 POST, signed as Meta signs it."""
-    signature = signed_headers(body, APP_SECRET)["HTTP_X_HUB_SIGNATURE_256"]
-    head = (
-        f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: facebookexternalua\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        # What Render's TLS proxy adds: production settings redirect plain HTTP to HTTPS.
-        "X-Forwarded-For: 173.252.127.1\r\nX-Forwarded-Proto: https\r\n"
-        f"X-Hub-Signature-256: {signature}\r\n\r\n"
-    )
-    return head.encode("ascii") + body
-
-
-async def read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    fields = head.lower()
-    if b"\r\ncontent-length:" in fields:
-        length = int(fields.split(b"\r\ncontent-length:", 1)[1].split(b"\r\n", 1)[0])
-        await reader.readexactly(length)
-    elif b"\r\ntransfer-encoding: chunked" in fields:
-        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-            await reader.readexactly(size + 2)
-        await reader.readuntil(b"\r\n")
-    return int(head[9:12])
-
-
-async def fire(port: int, requests: list[bytes], clients: int, rate: float = 0) -> dict:
-    """Send every request once from `clients` keep-alive connections; at most `rate`/s if set."""
-    statuses: dict[int, int] = {}
-    pending = iter(enumerate(requests))
-    started = time.monotonic()
-
-    async def client() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.transport.get_extra_info("socket").setsockopt(
-            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
-        )
-        for index, request in pending:
-            if rate and (delay := started + index / rate - time.monotonic()) > 0:
-                await asyncio.sleep(delay)
-            writer.write(request)
-            status = await read_response(reader)
-            statuses[status] = statuses.get(status, 0) + 1
-        writer.close()
-        await writer.wait_closed()
-
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return statuses
 
 
 # --- what the database says ---------------------------------------------------------------------
@@ -368,9 +288,10 @@ def run_round(
     phase.wamids += load.wamids
     started = time.time()
     posting = time.perf_counter()
-    phase.statuses.update(asyncio.run(fire(port, load.requests, clients)))
+    _, statuses = asyncio.run(fire(port, load.requests, clients))
+    phase.statuses.update(statuses)
     phase.posted_in += time.perf_counter() - posting
-    phase.worker_cpu += drain(env, log) - startup_cpu
+    phase.worker_cpu += drain(env, log, timeout=WORKER_TIMEOUT).cpu_seconds - startup_cpu
     read_round(database_url, phase, started)
 
 
@@ -378,10 +299,11 @@ def run_probe(load: Load, rate: float, *, port, env, log, database_url) -> Phase
     """Paced messages with the worker running as in production: the latency of a quiet day."""
     phase = Phase(name="light load", messages=len(load.requests), users=load.users)
     phase.wamids = load.wamids
-    worker = start_worker(env, log, batch=False)
+    worker = start_worker(env, log)
     try:
         time.sleep(3)  # let it start and go idle: it then polls every second, as in production
-        phase.statuses.update(asyncio.run(fire(port, load.requests, 1, rate)))
+        _, statuses = asyncio.run(fire(port, load.requests, 1, rate))
+        phase.statuses.update(statuses)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.5)
@@ -404,15 +326,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50, help="messages through both paths")
     parser.add_argument("--probe-rate", type=float, default=2.0, help="light load, messages/s")
     parser.add_argument("--probe-seconds", type=float, default=10.0, help="0: no light load")
-    parser.add_argument(
-        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
-    )
+    add_database_option(parser, DEFAULT_DATABASE)
     args = parser.parse_args()
-    if "127.0.0.1" not in args.database_url and "localhost" not in args.database_url:
-        raise SystemExit("the bench only talks to a local database (127.0.0.1)")
+    require_local(args.database_url)
 
     env = base_env(args.database_url)
-    ingest_env, bot_env = worker_env(env, bot=False), worker_env(env, bot=True)
+    ingest_env, bot_env = worker_env(env, BOT_ENABLED="false"), worker_env(env, BOT_ENABLED="true")
     recreate_database(args.database_url, env)
     workdir = tempfile.mkdtemp(prefix="reply_pipeline_bench_")
     log = open(Path(workdir) / "servers.log", "w")  # noqa: SIM115 - open for the whole run
@@ -430,9 +349,11 @@ def main() -> None:
         ):
             warm = build_load(tag, prefix, args.warmup, 5)
             asyncio.run(fire(port, warm.requests, args.clients))
-            drain(worker, log)
+            drain(worker, log, timeout=WORKER_TIMEOUT)
         # What starting a worker costs in CPU (Django, imports): a drain of an empty queue.
-        common["startup_cpu"] = min(drain(bot_env, log) for _ in range(2))
+        common["startup_cpu"] = min(
+            drain(bot_env, log, timeout=WORKER_TIMEOUT).cpu_seconds for _ in range(2)
+        )
         # Alternating rounds (ingest, pipeline; then pipeline, ingest; ...) so that both phases
         # see the same machine, whose other load varies. Each round has users of its own, so
         # every round creates the same number of conversations and profiles; bodies are built

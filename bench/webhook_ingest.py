@@ -35,9 +35,7 @@ import asyncio
 import json
 import os
 import random
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -46,36 +44,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, percentile, recreate_database, start_daphne, wait_for  # noqa: E402
+from bench._common import (  # noqa: E402
+    WEBHOOK_PATH,
+    add_database_option,
+    build_request,
+    fire,
+    free_port,
+    percentile,
+    production_env,
+    recreate_database,
+    start_daphne,
+    start_worker,
+    wait_for,
+)
 from tests.samples import sample_bytes, sample_names  # noqa: E402
-from webhooks.signature import compute_signature  # noqa: E402
 
-APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_bench"
 BARE_PATH = "/bench/bare/"
-WEBHOOK_PATH = "/webhooks/whatsapp/"
 EVENT_TASK = "webhooks.tasks.process_webhook_event_task"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def server_env(database_url: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(
-            ("DJANGO_", "DEBUG", "DATABASE", "LOG_LEVEL", "DB_POOL", "WHATSAPP_", "OPENAI_")
-        )
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(40),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url,
-        WHATSAPP_APP_SECRET=APP_SECRET,
-        PYTHONPATH=str(ROOT),
-    )
-    return env
 
 
 def build_bodies(count: int, duplicate_share: float, tag: str) -> tuple[list[bytes], set[str]]:
@@ -101,63 +88,6 @@ def build_bodies(count: int, duplicate_share: float, tag: str) -> tuple[list[byt
     # Interleave redeliveries with first deliveries, as Meta's retries arrive.
     random.Random(4).shuffle(everything)
     return everything, wamids
-
-
-def build_request(path: str, body: bytes) -> bytes:
-    """One complete HTTP/1.1 keep-alive POST, signed as Meta signs it."""
-    head = (
-        f"POST {path} HTTP/1.1\r\n"
-        "Host: 127.0.0.1\r\n"
-        "User-Agent: facebookexternalua\r\n"
-        # What Render's TLS-terminating proxy adds in front of daphne --proxy-headers.
-        "X-Forwarded-For: 173.252.127.1\r\n"
-        "X-Forwarded-Proto: https\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"X-Hub-Signature-256: {compute_signature(body, APP_SECRET)}\r\n"
-        "\r\n"
-    )
-    return head.encode("ascii") + body
-
-
-async def read_response(reader: asyncio.StreamReader) -> bytes:
-    """Read one HTTP/1.1 response off a keep-alive connection; return its head."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    fields = head.lower()
-    if b"\r\ncontent-length:" in fields:
-        length = int(fields.split(b"\r\ncontent-length:", 1)[1].split(b"\r\n", 1)[0])
-        await reader.readexactly(length)
-    elif b"\r\ntransfer-encoding: chunked" in fields:
-        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-            await reader.readexactly(size + 2)
-        await reader.readuntil(b"\r\n")
-    return head
-
-
-async def fire(port: int, requests: list[bytes], clients: int) -> tuple[list[float], dict]:
-    """Send every request once, from `clients` concurrent keep-alive connections."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    pending = iter(requests)
-    clock = time.perf_counter
-
-    async def client() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.transport.get_extra_info("socket").setsockopt(
-            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
-        )
-        for request in pending:
-            started = clock()
-            writer.write(request)
-            head = await read_response(reader)
-            latencies.append(clock() - started)
-            status = int(head[9:12])
-            statuses[status] = statuses.get(status, 0) + 1
-        writer.close()
-        await writer.wait_closed()
-
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return latencies, statuses
 
 
 def cpu_seconds(pid: int) -> float:
@@ -196,7 +126,7 @@ class Endpoint:
         self.cpu = {"daphne": 0.0, "postgres": 0.0, "client": 0.0}
 
     def run(self, port: int, server_pid: int, database: str, bodies: list[bytes], clients: int):
-        requests = [build_request(self.path, body) for body in bodies]
+        requests = [build_request(body, self.path) for body in bodies]
         server_before, postgres_before = cpu_seconds(server_pid), postgres_backends(database)
         client_before, started = time.process_time(), time.perf_counter()
         latencies, statuses = asyncio.run(fire(port, requests, clients))
@@ -234,19 +164,11 @@ def process_events(env: dict[str, str], workers: int) -> float:
     import psycopg
 
     started = time.perf_counter()
-    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
     # The bot's replies to the stored messages are not ingest: defer them past this run so
     # that the workers spend their time on the events (ordering puts due deferred tasks first).
     worker_env = {**env, "BOT_BURST_SECONDS": "86400"}
     processes = [
-        subprocess.Popen(
-            [*command, "--interval", "0.2"],
-            cwd=ROOT,
-            env=worker_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(workers)
+        start_worker(worker_env, subprocess.DEVNULL, "--interval", "0.2") for _ in range(workers)
     ]
     try:
         with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
@@ -301,12 +223,11 @@ def main() -> None:
         "--workers", type=int, default=4, help="task workers processing the events after the load"
     )
     parser.add_argument("--duplicates", type=float, default=0.25, help="share of redeliveries")
-    parser.add_argument(
-        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
-    )
+    add_database_option(parser, DEFAULT_DATABASE)
     args = parser.parse_args()
 
-    env = server_env(args.database_url)
+    # LOG_LEVEL and DB_POOL_* as production's defaults; BOT_* as the shell has them.
+    env = production_env(args.database_url, drop=("LOG_LEVEL", "DB_POOL"))
     recreate_database(args.database_url, env)
     bodies, wamids = build_bodies(args.requests, args.duplicates, "bench")
     warm_bodies, warm_wamids = build_bodies(args.warmup, args.duplicates, "warm")
@@ -320,7 +241,7 @@ def main() -> None:
         wait_for(port)
         # Warm both paths alike: imports, URL resolver, and the psycopg pool's connections.
         for path in (BARE_PATH, WEBHOOK_PATH):
-            warm = [build_request(path, body) for body in warm_bodies]
+            warm = [build_request(body, path) for body in warm_bodies]
             _, statuses = asyncio.run(fire(port, warm, args.clients))
             if set(statuses) != {200}:
                 raise SystemExit(f"{path} answered {statuses} to the warm-up, not 200")
