@@ -6,7 +6,6 @@ import logging
 from typing import BinaryIO
 
 import requests
-from django.conf import settings
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from conversations.transport.base import (
@@ -16,6 +15,7 @@ from conversations.transport.base import (
     SendError,
     SendResult,
 )
+from conversations.transport.graph_api import PhoneNumberClient, graph_error, retryable_status
 from conversations.transport.graph_media import GraphMediaClient, media_payload
 
 logger = logging.getLogger(__name__)
@@ -24,30 +24,10 @@ logger = logging.getLogger(__name__)
 RETRYABLE_CODES = {4, 80007, 130429, 131000, 131056, 131057, 135000}
 
 
-class GraphTransport:
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        phone_number_id: str,
-        access_token: str,
-        timeout: tuple[float, float] = (5.0, 20.0),
-        session: requests.Session | None = None,
-    ):
-        self.url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
-        self.base_url, self.phone_number_id = base_url, phone_number_id
-        self.access_token = access_token
-        self.timeout = timeout
-        self.session = session or requests.Session()
-
-    @classmethod
-    def from_settings(cls) -> GraphTransport:
-        return cls(
-            base_url=settings.WHATSAPP_GRAPH_URL,
-            phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID,
-            access_token=settings.WHATSAPP_ACCESS_TOKEN,
-            timeout=(settings.WHATSAPP_CONNECT_TIMEOUT, settings.WHATSAPP_READ_TIMEOUT),
-        )
+class GraphTransport(PhoneNumberClient):
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/{self.phone_number_id}/messages"
 
     def payload(self, message: OutgoingText) -> dict:
         body: dict = {
@@ -109,10 +89,7 @@ class GraphTransport:
         """POST one message body to `/messages`; Meta's answer becomes a wamid or a SendError."""
         try:
             response = self.session.post(
-                self.url,
-                json=body,
-                headers={"Authorization": f"Bearer {self.access_token}"},
-                timeout=self.timeout,
+                self.url, json=body, headers=self.headers, timeout=self.timeout
             )
         except requests.ConnectTimeout as exc:
             raise SendError("Could not reach WhatsApp (connect timeout)", retryable=True) from exc
@@ -149,18 +126,10 @@ class GraphTransport:
                 # echoes our idempotency key can still name it.
                 raise SendError("WhatsApp accepted the message but sent no id", ambiguous=True)
             return SendResult(wamid=wamid)
-        error = data.get("error") if isinstance(data, dict) else None
-        error = error if isinstance(error, dict) else {}
-        code = error.get("code") if isinstance(error.get("code"), int) else None
-        details = (
-            error.get("error_data", {}).get("details")
-            if isinstance(error.get("error_data"), dict)
-            else None
-        )
-        title = str(error.get("message") or details or f"HTTP {response.status_code}")[:255]
-        retryable = (
-            response.status_code == 429 or response.status_code >= 500 or (code in RETRYABLE_CODES)
-        )
+        error = graph_error(response)
+        code = error.code
+        title = (error.message or error.details or f"HTTP {response.status_code}")[:255]
+        retryable = retryable_status(response.status_code) or code in RETRYABLE_CODES
         logger.warning(
             "WhatsApp refused a message",
             extra={"status": response.status_code, "code": code, "retryable": retryable},

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import requests
-from django.conf import settings
 
 from conversations.transport.base import OutgoingMedia, SendError
+from conversations.transport.graph_api import PhoneNumberClient, graph_error, retryable_status
 
 logger = logging.getLogger(__name__)
 
@@ -52,16 +52,10 @@ class MediaFetchError(Exception):
         self.status = status
 
 
-def _graph_error(response: requests.Response) -> tuple[int | None, str]:
-    """Meta's error code and message from an error envelope (whatsapp.md §9)."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    error = data.get("error") if isinstance(data, dict) else None
-    error = error if isinstance(error, dict) else {}
-    code = error.get("code") if isinstance(error.get("code"), int) else None
-    return code, str(error.get("message") or f"HTTP {response.status_code}")[:200]
+def _refusal(response: requests.Response) -> tuple[int | None, str]:
+    """Meta's error code and message; unlike a message send's, the title leaves out `details`."""
+    error = graph_error(response)
+    return error.code, (error.message or f"HTTP {response.status_code}")[:200]
 
 
 def _as_size(value) -> int | None:
@@ -74,53 +68,23 @@ def _as_size(value) -> int | None:
     return None
 
 
-class GraphMediaClient:
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        phone_number_id: str,
-        access_token: str,
-        timeout: tuple[float, float] = (5.0, 20.0),
-        session: requests.Session | None = None,
-    ):
-        self.base_url = base_url.rstrip("/")
-        self.phone_number_id = phone_number_id
-        self.timeout = timeout
-        self.session = session or requests.Session()
-        self.headers = {"Authorization": f"Bearer {access_token}", "User-Agent": USER_AGENT}
-
-    @classmethod
-    def from_settings(cls) -> GraphMediaClient:
-        return cls(
-            base_url=settings.WHATSAPP_GRAPH_URL,
-            phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID,
-            access_token=settings.WHATSAPP_ACCESS_TOKEN,
-            timeout=(settings.WHATSAPP_CONNECT_TIMEOUT, settings.WHATSAPP_READ_TIMEOUT),
-        )
+class GraphMediaClient(PhoneNumberClient):
+    @property
+    def headers(self) -> dict[str, str]:
+        return {**super().headers, "User-Agent": USER_AGENT}
 
     # Inbound: info, then the bytes -------------------------------------------------------
 
     def media_info(self, media_id: str) -> MediaInfo:
         params = {"phone_number_id": self.phone_number_id} if self.phone_number_id else None
-        try:
-            response = self.session.get(
-                f"{self.base_url}/{media_id}",
-                params=params,
-                headers=self.headers,
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise MediaFetchError(
-                f"Could not reach WhatsApp ({type(exc).__name__})", retryable=True
-            ) from exc
+        response = self._get(f"{self.base_url}/{media_id}", params=params)
         if not response.ok:
-            code, title = _graph_error(response)
+            code, title = _refusal(response)
             status = response.status_code
             if status in (400, 404) or code == 100:
                 # Unknown id, or past the 7 days Meta keeps inbound media.
                 title = f"WhatsApp no longer has this file (media ids last 7 days): {title}"
-            raise MediaFetchError(title, retryable=status == 429 or status >= 500, status=status)
+            raise MediaFetchError(title, retryable=retryable_status(status), status=status)
         try:
             data = response.json()
         except ValueError:
@@ -138,14 +102,7 @@ class GraphMediaClient:
     @contextmanager
     def download(self, url: str) -> Iterator[requests.Response]:
         """The streamed response for a media URL; read it with `iter_content`, then it closes."""
-        try:
-            response = self.session.get(
-                url, headers=self.headers, timeout=self.timeout, stream=True
-            )
-        except requests.RequestException as exc:
-            raise MediaFetchError(
-                f"Could not reach WhatsApp ({type(exc).__name__})", retryable=True
-            ) from exc
+        response = self._get(url, stream=True)
         try:
             if response.status_code in (404, 410):
                 raise MediaFetchError(
@@ -155,12 +112,21 @@ class GraphMediaClient:
                 status = response.status_code
                 raise MediaFetchError(
                     f"WhatsApp refused the download (HTTP {status})",
-                    retryable=status == 429 or status >= 500,
+                    retryable=retryable_status(status),
                     status=status,
                 )
             yield response
         finally:
             response.close()
+
+    def _get(self, url: str, **kwargs) -> requests.Response:
+        """A signed GET; not reaching Meta at all is worth another try."""
+        try:
+            return self.session.get(url, headers=self.headers, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise MediaFetchError(
+                f"Could not reach WhatsApp ({type(exc).__name__})", retryable=True
+            ) from exc
 
     # Outbound: an upload ------------------------------------------------------------------
 
@@ -189,13 +155,13 @@ class GraphMediaClient:
                 f"Could not upload the file to WhatsApp ({type(exc).__name__})", retryable=True
             ) from exc
         if not response.ok:
-            code, title = _graph_error(response)
+            code, title = _refusal(response)
             status = response.status_code
             logger.warning(
                 "WhatsApp refused a media upload", extra={"status": status, "code": code}
             )
             raise SendError(
-                f"Upload refused: {title}", code=code, retryable=status == 429 or status >= 500
+                f"Upload refused: {title}", code=code, retryable=retryable_status(status)
             )
         try:
             media_id = response.json().get("id")

@@ -16,6 +16,13 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from conversations.transport.graph_api import (
+    DEFAULT_TIMEOUT,
+    GraphClient,
+    graph_error,
+    graph_settings,
+)
+
 logger = logging.getLogger(__name__)
 
 # What the list returns by default lacks the quality score and the rejection reason.
@@ -74,21 +81,21 @@ def parse_remote_template(data: dict[str, Any]) -> RemoteTemplate:
     )
 
 
-class TemplateListClient:
+class TemplateListClient(GraphClient):
     def __init__(
         self,
         *,
         base_url: str,
         business_account_id: str,
         access_token: str,
-        timeout: tuple[float, float] = (5.0, 20.0),
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
     ):
-        self.url = f"{base_url.rstrip('/')}/{business_account_id}/message_templates"
+        super().__init__(
+            base_url=base_url, access_token=access_token, timeout=timeout, session=session
+        )
         self.business_account_id = business_account_id
-        self.access_token = access_token
-        self.timeout = timeout
-        self.session = session or requests.Session()
+        self.url = f"{self.base_url}/{business_account_id}/message_templates"
 
     @classmethod
     def from_settings(cls) -> TemplateListClient:
@@ -101,12 +108,7 @@ class TemplateListClient:
             raise TemplateListError(
                 "No WhatsApp access token is configured: set WHATSAPP_ACCESS_TOKEN."
             )
-        return cls(
-            base_url=settings.WHATSAPP_GRAPH_URL,
-            business_account_id=settings.WHATSAPP_BUSINESS_ACCOUNT_ID,
-            access_token=settings.WHATSAPP_ACCESS_TOKEN,
-            timeout=(settings.WHATSAPP_CONNECT_TIMEOUT, settings.WHATSAPP_READ_TIMEOUT),
-        )
+        return cls(business_account_id=settings.WHATSAPP_BUSINESS_ACCOUNT_ID, **graph_settings())
 
     def templates(self) -> Iterator[RemoteTemplate]:
         """Every template, following the `after` cursor until Meta says there is no next page."""
@@ -131,10 +133,7 @@ class TemplateListClient:
             params["after"] = after
         try:
             response = self.session.get(
-                self.url,
-                params=params,
-                headers={"Authorization": f"Bearer {self.access_token}"},
-                timeout=self.timeout,
+                self.url, params=params, headers=self.headers, timeout=self.timeout
             )
         except requests.RequestException as exc:
             logger.warning("Template list unreachable", extra={"error": type(exc).__name__})
@@ -147,10 +146,8 @@ class TemplateListClient:
             data = None
         if response.ok and isinstance(data, dict):
             return data
-        error = data.get("error") if isinstance(data, dict) else None
-        error = error if isinstance(error, dict) else {}
-        code = error.get("code") if isinstance(error.get("code"), int) else None
-        title = str(error.get("message") or "")[:200]
+        error = graph_error(response)
+        code, title = error.code, error.message[:200]
         logger.warning(
             "Meta refused the template list", extra={"status": response.status_code, "code": code}
         )
