@@ -5,11 +5,9 @@ offline brain with the console transport.
 """
 
 import html
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +25,7 @@ from conversations.models import (
 )
 from conversations.services.bot import answer_pending_messages
 from tests.conversations.conftest import conversation_of, replies_to
+from tests.races import run_together
 from tests.samples import echo_webhook
 from webhooks.models import ProcessedMessage, WebhookEvent
 from webhooks.services import process_webhook_event
@@ -284,25 +283,8 @@ def test_two_workers_with_the_same_echo_store_it_once_and_log_once(post_webhook,
     for event in WebhookEvent.objects.exclude(pk__in=events):
         process_webhook_event(event.pk)  # the user's message first
 
-    barrier = threading.Barrier(len(events))
-    errors: list = []
+    run_together(process_webhook_event, events)
 
-    def work(pk):
-        try:
-            barrier.wait(timeout=10)
-            process_webhook_event(pk)
-        except Exception as exc:  # surfaced below, in the test's own thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(pk,)) for pk in events]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert not errors, errors
     assert Message.objects.filter(wamid=wamid).count() == 1
     conversation = conversation_of()
     assert len(log_of(conversation, LogAction.PHONE_REPLY)) == 1

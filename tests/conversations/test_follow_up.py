@@ -7,13 +7,11 @@ webhook schedules, the real worker and the Graph stand-in; the rules one by one.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from conversations.models import (
@@ -30,6 +28,7 @@ from conversations.services.follow_up import follow_up_conversation
 from conversations.services.templates import sync_templates
 from tests.conversations.conftest import conversation_of
 from tests.factories import make_conversation
+from tests.races import run_together
 from tests.standins.graph_templates import meta_template
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -230,26 +229,9 @@ def test_a_blocked_contacts_messages_are_stored_but_not_answered(
 @pytest.mark.postgres
 def test_two_workers_following_up_the_same_lead_send_one_template(meta, run_worker):
     lead = silent_lead()
-    barrier = threading.Barrier(2)
-    outcomes, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait(timeout=10)
-            outcomes.append(follow_up_conversation(lead.pk))
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_together(follow_up_conversation, [lead.pk, lead.pk])
     run_worker()
 
-    assert errors == []
     assert sorted(outcomes) == ["already followed up for this silence", "sent"]
     assert len(follow_ups(meta)) == 1
     assert ConversationLog.objects.filter(action=LogAction.FOLLOW_UP).count() == 1

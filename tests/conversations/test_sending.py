@@ -4,11 +4,9 @@ The outbound row is written first (`queued`), sent by a task, given Meta's wamid
 moved on by status webhooks; no retry, timeout or second worker ever delivers two copies.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from conversations.models import MessageStatus, Sender
@@ -21,6 +19,7 @@ from conversations.services.outbound import (
 )
 from tests.conversations.conftest import replies_to
 from tests.factories import make_conversation
+from tests.races import run_together
 from tests.standins.graph_server import (
     accepted_but_slow,
     graph_error,
@@ -198,24 +197,7 @@ def test_a_queued_reply_waits_for_nothing_once_the_window_has_closed(
 def test_two_workers_sending_the_same_message_deliver_one_copy(graph_transport_settings):
     lead = make_conversation(last_inbound_at=timezone.now())
     message = queue_text(lead, text="Only once", sender=Sender.BOT)
-    barrier = threading.Barrier(2)
-    errors = []
+    run_together(lambda pk: deliver_message(pk, 0), [message.pk, message.pk])
 
-    def worker():
-        try:
-            barrier.wait(timeout=10)
-            deliver_message(message.pk, 0)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert errors == []
     assert graph_transport_settings.sent_texts == ["Only once"]
     assert [m.status for m in replies_to(lead.wa_id)] == [MessageStatus.SENT]

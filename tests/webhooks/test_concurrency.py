@@ -1,45 +1,16 @@
 """Two deliveries of one message at the same moment still leave one message (PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from conversations.models import Conversation, Message
+from tests.races import run_together
 from tests.samples import sample_bytes, signed_headers
 from tests.webhooks.conftest import WEBHOOK_URL
 from webhooks.models import WebhookEvent
 from webhooks.services import process_webhook_event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(target, arguments: list) -> list:
-    """Run `target(arg)` in one thread per argument, released at the same instant."""
-    barrier = threading.Barrier(len(arguments))
-    results: list = [None] * len(arguments)
-    errors: list = []
-
-    def work(index, argument):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = target(argument)
-        except Exception as exc:  # surfaced below, in the test's own thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=work, args=(index, argument))
-        for index, argument in enumerate(arguments)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
-    return results
 
 
 def test_the_same_body_posted_concurrently_is_stored_as_one_message():
