@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from conversations.admin import render_thread, staff_name
 from conversations.models import ConversationLog, HandoffState
 from conversations.selectors import window_closes_at, within_customer_service_window
+from conversations.selectors.templates import TemplatePickerData
 from conversations.services.agent import (
     CannotSend,
     approve_draft,
@@ -33,7 +34,6 @@ from conversations.services.agent import (
 )
 from conversations.services.live import latest_event_id
 from conversations.services.outbound import MAX_TEXT_LENGTH, WINDOW_CLOSED_TITLE
-from conversations.template_selectors import TemplatePickerData
 from profiles.admin_templates import parse_template_form, picker_for
 from profiles.completeness import FIELD_LABELS, PROFILE_FIELDS, missing_field_regex
 from profiles.models import ClientProfile

@@ -11,9 +11,9 @@ from __future__ import annotations
 from django.http import QueryDict
 
 from conversations.models import MessageTemplate
+from conversations.selectors.templates import TemplatePickerData, template_picker
 from conversations.services.follow_up import profile_value
 from conversations.services.outbound import CannotSend
-from conversations.template_selectors import TemplatePickerData, template_picker
 from profiles.completeness import FIELD_LABELS, PROFILE_FIELDS
 from profiles.models import ClientProfile
 

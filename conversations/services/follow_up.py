@@ -32,6 +32,7 @@ from conversations.models import (
     TemplateCategory,
     TemplateStatus,
 )
+from conversations.selectors.templates import conversations_due_for_follow_up
 from conversations.services.log import log_action
 from conversations.services.outbound import CannotSend
 from conversations.services.templates import (
@@ -40,7 +41,6 @@ from conversations.services.templates import (
     template_variables,
     unsupported_reason,
 )
-from conversations.template_selectors import conversations_due_for_follow_up
 from profiles.models import ClientProfile
 
 logger = logging.getLogger(__name__)

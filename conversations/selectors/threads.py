@@ -1,4 +1,4 @@
-"""Reads of conversations and their threads."""
+"""Reads of conversations and their threads, the 24-hour window and the live dashboard."""
 
 from __future__ import annotations
 
