@@ -41,6 +41,10 @@ NOTEWORTHY_REPLY_STATES = {
     ReplyState.FAILED,
 }
 
+# WhatsApp caps a text at 4,096 characters; a longer one (a hostile webhook) is kept whole in
+# the database but shown only up to here, so the profile page stays usable.
+THREAD_TEXT_CHARS = 10_000
+
 
 def staff_name(user) -> str:
     """How the back office names a colleague: full name when known, else the username."""
@@ -63,6 +67,9 @@ def render_thread(conversation: Conversation, *, request=None) -> str:
             if message.reply_state in NOTEWORTHY_REPLY_STATES
             else ""
         )
+        message.hidden_chars = max(0, len(message.text) - THREAD_TEXT_CHARS)
+        if message.hidden_chars:
+            message.text = message.text[:THREAD_TEXT_CHARS]
     all_url = (
         reverse("admin:conversations_message_changelist")
         + f"?conversation__id__exact={conversation.pk}"

@@ -5,6 +5,9 @@ from django.utils.text import Truncator
 from webhooks.models import EventOutcome, ProcessedMessage, WebhookEvent
 from webhooks.services import process_webhook_event
 
+# A hostile body can be 10 MiB on one line; the page shows its start, the database keeps it all.
+BODY_SHOWN_CHARS = 100_000
+
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
@@ -75,9 +78,14 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="Body")
     def pretty_body(self, obj):
+        text = obj.body_text
+        hidden = len(text) - BODY_SHOWN_CHARS
         return format_html(
-            '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto;">{}</pre>',
-            obj.body_text,
+            '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto;">{}</pre>{}',
+            text[:BODY_SHOWN_CHARS],
+            format_html('<p class="help">… {} more characters not shown.</p>', f"{hidden:,}")
+            if hidden > 0
+            else "",
         )
 
 

@@ -7,7 +7,7 @@ class EventOutcome(models.TextChoices):
     PENDING = "pending", "Pending"
     PROCESSED = "processed", "Processed"
     FAILED = "failed", "Failed"
-    REJECTED = "rejected", "Rejected (not a JSON object)"
+    REJECTED = "rejected", "Rejected (answered 400)"
 
 
 class WebhookEvent(models.Model):

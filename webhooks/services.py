@@ -7,7 +7,6 @@ a task (or again from the admin's replay action) and may run any number of times
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import traceback
 from collections import Counter
@@ -23,6 +22,7 @@ from conversations.services import (
 from conversations.services.echoes import record_message_echo
 from conversations.services.preferences import apply_user_preference
 from conversations.services.templates import apply_template_update
+from webhooks.decoding import NotAJsonObject, read_body
 from webhooks.models import EventOutcome, WebhookEvent
 from webhooks.payloads import Change, ChangeValue, parse_webhook
 from webhooks.payloads.envelope import MESSAGES_FIELD
@@ -31,33 +31,15 @@ from webhooks.tasks import process_webhook_event_task
 logger = logging.getLogger(__name__)
 
 
-class NotAJsonObject(ValueError):
-    """The signed body is not a JSON object: Meta never sends that, so we answer 400."""
-
-
-def _reject_constant(name: str):
-    # Python's json accepts NaN and Infinity; JSON (and Postgres' jsonb) does not.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def decode_body(body: bytes) -> dict:
-    try:
-        data = json.loads(body, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise NotAJsonObject(f"body is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise NotAJsonObject(f"body is JSON {type(data).__name__}, not an object")
-    return data
-
-
 def receive_webhook(body: bytes) -> WebhookEvent:
     """Commit the raw body and its processing task together, before Meta gets its 200.
 
     One transaction: either both are durable, or neither is and Meta's retry brings it back.
-    A signed body that is not a JSON object is kept too (as rejected), then refused.
+    A signed body that is refused (not a JSON object, too deep, too many updates...) is kept
+    too, as rejected with the reason, then answered 400.
     """
     try:
-        decode_body(body)
+        read_body(body)
     except NotAJsonObject as exc:
         WebhookEvent.objects.create(body=body, outcome=EventOutcome.REJECTED, error=str(exc))
         raise
@@ -75,9 +57,10 @@ def process_webhook_event(event_id: int) -> WebhookEvent:
     """
     event = WebhookEvent.objects.get(pk=event_id)
     try:
-        payload = parse_webhook(decode_body(bytes(event.body)))
+        decoded = read_body(bytes(event.body))
     except NotAJsonObject as exc:
         return _finish(event, EventOutcome.REJECTED, error=str(exc), summary={})
+    payload = parse_webhook(decoded.data)
 
     summary: Counter = Counter()
     details: dict[str, list] = {"unknown_statuses": [], "value_errors": [], "failures": []}
@@ -89,6 +72,12 @@ def process_webhook_event(event_id: int) -> WebhookEvent:
         **summary,
         **{key: items for key, items in details.items() if items},
         **({"ignored_fields": list(ignored)} if ignored else {}),
+        **(
+            {"changes_without_field": unrouted}
+            if (unrouted := payload.changes_without_field)
+            else {}
+        ),
+        **({"repairs": list(decoded.repairs)} if decoded.repairs else {}),
     }
     if details["failures"]:
         return _finish(

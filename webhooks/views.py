@@ -67,7 +67,7 @@ def _receive_event(request):
     try:
         event = receive_webhook(body)
     except NotAJsonObject as exc:
-        return _refuse(400, f"Body must be a JSON object ({exc}).")
+        return _refuse(400, f"Body must be a JSON object as Meta sends it: {exc}.")
     return JsonResponse({"status": "received", "event": event.pk})
 
 

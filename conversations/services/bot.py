@@ -46,6 +46,10 @@ from profiles.services import apply_bot_updates
 
 logger = logging.getLogger(__name__)
 
+# WhatsApp caps a text at 4,096 characters; a longer one (a hostile webhook) is read only this
+# far, so neither the offline rules nor OpenAI spend minutes or a fortune on it.
+BRAIN_TEXT_CHARS = 4_096
+
 
 def _snapshot(profile: ClientProfile) -> ProfileSnapshot:
     return ProfileSnapshot(
@@ -65,9 +69,12 @@ def build_turn(conversation_id: int, profile: ClientProfile, pending: list[Messa
     """
     context = recent_history(conversation_id, exclude=[message.pk for message in pending])
     history = tuple(
-        HistoryItem(role="user" if item.direction == Direction.IN else "assistant", text=item.text)
+        HistoryItem(
+            role="user" if item.direction == Direction.IN else "assistant",
+            text=item.text[:BRAIN_TEXT_CHARS],
+        )
         for item in context
-    ) + tuple(HistoryItem(role="user", text=message.text) for message in pending)
+    ) + tuple(HistoryItem(role="user", text=message.text[:BRAIN_TEXT_CHARS]) for message in pending)
     return BrainTurn(history=history, profile=_snapshot(profile))
 
 

@@ -1,4 +1,4 @@
-"""Random and mutated payloads with valid signatures never get a 500, nor fail processing."""
+"""Random, mutated and hostile signed payloads never get a 500, nor fail processing."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.webhooks.strategies import json_values, mutated_samples
+from tests.webhooks.strategies import hostile_bodies, json_values, mutated_samples
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +54,20 @@ def test_signed_random_payloads_never_get_a_500(post_body, immediate_tasks, data
 @given(raw=st.binary(max_size=200))
 def test_signed_random_bytes_never_get_a_500(post_body, raw):
     assert post_body(raw).status_code in (200, 400)
+
+
+@FUZZ
+@given(case=hostile_bodies())
+def test_signed_hostile_bodies_get_the_right_answer_and_a_clear_outcome(
+    post_body, immediate_tasks, case
+):
+    """Deep nesting, wrong types, NaN, duplicate keys, a BOM, lone surrogates, huge batches."""
+    body, expected_status = case
+    response = post_body(body)
+    assert response.status_code == expected_status, response.content[:300]
+    event = WebhookEvent.objects.order_by("-pk").first()
+    if expected_status == 200:
+        assert event.outcome == "processed", event.error
+    else:
+        assert event.outcome == "rejected"
+        assert event.error and event.error in response.json()["error"]

@@ -125,6 +125,11 @@ class WebhookPayload:
         )
         return tuple(dict.fromkeys(names))
 
+    @property
+    def changes_without_field(self) -> int:
+        """Changes whose `field` is missing or not a string: nothing can route them, say so."""
+        return sum(change.field is None for entry in self.entries for change in entry.changes)
+
 
 def parse_contact(data: dict[str, Any]) -> Contact:
     profile = obj(data.get("profile"))
