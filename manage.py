@@ -7,9 +7,13 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "botproject.settings")
-    from django.core.management import execute_from_command_line
+    try:
+        from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+        execute_from_command_line(sys.argv)
+    except KeyboardInterrupt:
+        # Ctrl-C, even while Django is still loading: stop without a traceback (130 = SIGINT).
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -334,6 +334,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default console handler on "django" (DEBUG only) would print every
+        # django.* line, task states included, a second time beside the root handler.
+        "django": {"handlers": []},
         "django.db.backends": {"level": "WARNING"},
         # daphne's runserver prints these itself; the root handler would print them twice.
         "django.channels.server": {"propagate": False},

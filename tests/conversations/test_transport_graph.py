@@ -11,6 +11,7 @@ import socket
 import pytest
 
 from conversations.transport import OutgoingText, SendError, get_transport
+from conversations.transport.base import OutgoingMedia, OutgoingTemplate
 from tests.samples import sample_json
 from tests.standins import Reply
 from tests.standins.graph_server import (
@@ -263,15 +264,61 @@ def test_a_200_without_a_message_id_is_an_error_that_must_not_be_resent_blindly(
 # The console transport (local development)
 
 
-def test_console_transport_reports_a_wamid_and_keeps_the_text_out_of_info_logs(settings, caplog):
-    settings.WHATSAPP_TRANSPORT = "console"
-    caplog.set_level(logging.DEBUG, logger="conversations.transport.console")
+def console_lines(caplog) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "conversations.transport.console" and record.levelno == logging.INFO
+    ]
 
-    first = send(text_to_alice("Secret discount code SAVE50"))
-    second = send(text_to_alice("Secret discount code SAVE50"))
+
+def test_console_transport_shows_each_text_on_one_line_with_its_own_wamid(settings, caplog):
+    settings.WHATSAPP_TRANSPORT = "console"
+    caplog.set_level(logging.INFO, logger="conversations.transport.console")
+
+    first = send(text_to_alice("Thanks, Ana!\nWhich company\n\ndo you work for?"))
+    second = send(text_to_alice("Thanks, Ana!"))
 
     assert first.wamid.startswith("wamid.console.")
     assert first.wamid != second.wamid
-    info = [record for record in caplog.records if record.levelno >= logging.INFO]
-    assert [record.wamid for record in info] == [first.wamid, second.wamid]
-    assert not any("SAVE50" in record.getMessage() for record in info)
+    assert console_lines(caplog) == [
+        f"Console transport: text to {ALICE_WA_ID}: Thanks, Ana! Which company do you work for?",
+        f"Console transport: text to {ALICE_WA_ID}: Thanks, Ana!",
+    ]
+
+
+def test_console_transport_cuts_a_long_text_at_a_readable_length(settings, caplog):
+    settings.WHATSAPP_TRANSPORT = "console"
+    caplog.set_level(logging.INFO, logger="conversations.transport.console")
+    text = sample_json("05_text_4096_chars.json")["entry"][0]["changes"][0]["value"]["messages"][0][
+        "text"
+    ]["body"]
+
+    send(text_to_alice(text))
+
+    [line] = console_lines(caplog)
+    assert len(line) < 300
+    assert line.endswith(f"… ({len(text)} characters)")
+    assert " ".join(text.split())[:100] in line
+
+
+def test_console_transport_shows_template_variables_and_media_captions(settings, caplog):
+    settings.WHATSAPP_TRANSPORT = "console"
+    caplog.set_level(logging.INFO, logger="conversations.transport.console")
+    transport = get_transport()
+    components = ({"type": "body", "parameters": [{"type": "text", "text": "Ana"}]},)
+
+    transport.send_template(
+        OutgoingTemplate(ALICE_WA_ID, None, "follow_up", "en_US", components, IDEMPOTENCY_KEY)
+    )
+    media_id = transport.upload_media(None, mime_type="application/pdf", filename="prices.pdf")
+    transport.send_media(
+        OutgoingMedia(
+            ALICE_WA_ID, None, "document", media_id, "Our prices", "prices.pdf", IDEMPOTENCY_KEY
+        )
+    )
+
+    template, upload, document = console_lines(caplog)
+    assert template == f"Console transport: template follow_up (en_US) to {ALICE_WA_ID}: Ana"
+    assert upload == f"Console transport: upload of prices.pdf (application/pdf) as {media_id}"
+    assert document == f"Console transport: document prices.pdf to {ALICE_WA_ID}: Our prices"

@@ -4,30 +4,70 @@ Migrates, makes sure a demo admin exists, then serves HTTP and websockets (daphn
 `runserver`) with a task worker beside it, and stops the worker when the server stops.
 """
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+from argparse import RawDescriptionHelpFormatter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from accounts.services import create_staff_user
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"  # noqa: S105 - local demo only; refused when DEBUG is off
+DEFAULT_ADDRPORT = "127.0.0.1:8000"
+WORKER_STOP_SECONDS = 10
+
+DESCRIPTION = f"""\
+Run the whole product locally: migrate the database, create the demo admin
+({DEMO_USERNAME!r} / {DEMO_PASSWORD!r}) if it is missing, then serve HTTP and
+websockets (daphne's runserver, reloading on code changes) with a task worker
+(manage.py db_worker) beside it. Ctrl-C stops both. Refuses to run with DEBUG off."""
+
+EPILOG = """\
+examples:
+  manage.py devserver                 http://127.0.0.1:8000/
+  manage.py devserver 8001            another port, still only on this machine
+  manage.py devserver 0.0.0.0:8000    reachable from other machines (add their host
+                                      name to ALLOWED_HOSTS)
+  manage.py devserver --no-worker     web only; run manage.py db_worker yourself"""
+
+
+class HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
+    """Django's option order, with the description and examples laid out as written."""
 
 
 class Command(BaseCommand):
-    help = "Migrate, create a demo admin, and run the web server with a task worker."
+    help = DESCRIPTION
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = HelpFormatter
+        parser.epilog = EPILOG
+        return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "addrport",
+            nargs="?",
+            default=DEFAULT_ADDRPORT,
+            help=(
+                "Where the server listens: a port (8001), or address:port "
+                f"(0.0.0.0:8000). Default: {DEFAULT_ADDRPORT}."
+            ),
+        )
         parser.add_argument(
             "--no-worker",
             action="store_true",
-            help="Do not start `db_worker` beside the server.",
+            help=(
+                "Do not start the task worker: webhooks are stored but nothing processes "
+                "them (no bot replies, no sends) until `manage.py db_worker` runs."
+            ),
         )
 
     def handle(self, *args, addrport, no_worker, **options):
@@ -40,13 +80,15 @@ class Command(BaseCommand):
             raise CommandError("devserver is for local use; it refuses to run with DEBUG off.")
         call_command("migrate", interactive=False, verbosity=0)
         self._ensure_demo_admin(addrport)
-        worker = None if no_worker else self._start_worker()
+        # A closed terminal stops the worker too, as Ctrl-C and SIGTERM do.
+        signal.signal(signal.SIGHUP, lambda *args: sys.exit(129))
+        worker = None
         try:
+            worker = None if no_worker else self._start_worker()
             call_command("runserver", addrport)
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+                self._stop_worker(worker)
 
     def _ensure_demo_admin(self, addrport: str) -> None:
         User = get_user_model()
@@ -55,7 +97,8 @@ class Command(BaseCommand):
             user, _ = create_staff_user(
                 username=DEMO_USERNAME, role="admin", password=DEMO_PASSWORD
             )
-        url = f"http://{addrport}/admin/"
+        host = f"127.0.0.1:{addrport}" if addrport.isdigit() else addrport
+        url = f"http://{host}/admin/"
         if user.check_password(DEMO_PASSWORD):
             self.stdout.write(
                 self.style.SUCCESS(
@@ -76,4 +119,22 @@ class Command(BaseCommand):
                 "--interval",
                 "0.2",
             ],
+            # Its own process group: the terminal's Ctrl-C reaches only the server, and this
+            # process stops the worker (and its reloader's child) itself, even mid-start-up,
+            # when an interrupt would print an import traceback.
+            process_group=0,
         )
+
+    def _stop_worker(self, worker: subprocess.Popen) -> None:
+        try:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+        except ProcessLookupError:
+            worker.wait()
+            return
+        # Whatever of the group is left (a reloader's child) goes with it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()

@@ -1,0 +1,213 @@
+"""README's first ten minutes, through the real `manage.py devserver` in a subprocess (issue 21).
+
+Each test starts devserver as README's first command does (on a SQLite file of its own and
+a free port), talks to it as a newcomer would, and reads what the terminal shows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+README = (ROOT / "README.md").read_text()
+APP_SECRET = "local-secret"  # README's value
+KEPT_ENV = ("PATH", "HOME", "LANG", "TMPDIR", "TZ")
+STARTED = "Listening on TCP address"
+WAIT = 30.0
+BASH = shutil.which("bash") or "/bin/bash"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Devserver:
+    """`manage.py devserver` as typed in a terminal: its own process group, Ctrl-C armed."""
+
+    def __init__(self, tmp_path: Path, migrated: Path, **env: str):
+        self.port = free_port()
+        self.database = tmp_path / "db.sqlite3"
+        shutil.copyfile(migrated, self.database)
+        self.env = terminal_env(DATABASE_URL=f"sqlite:///{self.database}", **env)
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [str(PYTHON), "manage.py", "devserver", f"127.0.0.1:{self.port}"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            process_group=0,
+            # A shell's background job ignores SIGINT; a terminal's foreground job does not.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = WAIT) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.output)
+            if found:
+                return found
+            if self.process.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"devserver never printed {pattern!r}:\n{self.output}")
+
+    def press_ctrl_c(self, timeout: float = WAIT) -> int:
+        os.killpg(self.process.pid, signal.SIGINT)
+        code = self.process.wait(timeout=timeout)
+        self.reader.join(timeout=5)
+        return code
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def workers_left(self) -> list[int]:
+        """Pids of `db_worker` processes still running on this test's database."""
+        left = []
+        for entry in Path("/proc").glob("[0-9]*"):
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if b"db_worker" in cmdline and str(self.database).encode() in environ:
+                left.append(int(entry.name))
+        return left
+
+
+def terminal_env(**env: str) -> dict[str, str]:
+    kept = {name: os.environ[name] for name in KEPT_ENV if name in os.environ}
+    return kept | {"PYTHONUNBUFFERED": "1"} | env
+
+
+@pytest.fixture(scope="module")
+def migrated_database(tmp_path_factory) -> Path:
+    """One migrated SQLite file, copied for each devserver: its own migrate is then a no-op."""
+    database = tmp_path_factory.mktemp("devserver") / "migrated.sqlite3"
+    subprocess.run(
+        [str(PYTHON), "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=terminal_env(DATABASE_URL=f"sqlite:///{database}"),
+        check=True,
+        timeout=120,
+    )
+    return database
+
+
+@pytest.fixture
+def devserver(tmp_path, migrated_database):
+    started: list[Devserver] = []
+
+    def start(**env: str) -> Devserver:
+        server = Devserver(tmp_path, migrated_database, **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def readme_webhook_sample(port: int) -> str:
+    """The second-shell part of README's "Try it locally" under "The WhatsApp webhook"."""
+    section = README.split("## The WhatsApp webhook", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    second_shell = block.split("# in a second shell", 1)[1].split("\n", 1)[1]
+    return second_shell.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+
+
+def test_readmes_webhook_sample_gets_a_bot_reply_shown_once_in_the_devserver_terminal(devserver):
+    server = devserver(WHATSAPP_APP_SECRET=APP_SECRET, BOT_BURST_SECONDS="0")
+    server.wait_for(STARTED)
+
+    posted = subprocess.run(
+        [BASH, "-c", readme_webhook_sample(server.port)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
+
+    assert posted.returncode == 0, posted.stderr
+    assert '"status": "received"' in posted.stdout
+    reply = server.wait_for(r"Console transport: text to 15550001111: (.+)")
+    # The offline brain asks Alice (who gave nothing yet) for her name.
+    assert "name" in reply.group(1)
+    assert "131047" not in server.output
+    server.wait_for(r"send_message_task state=SUCCESSFUL")
+    server.press_ctrl_c()
+
+    assert "Traceback" not in server.output
+    assert server.workers_left() == []
+    # Each task state (webhook, bot turn, send: RUNNING then SUCCESSFUL) on one line only.
+    states = re.findall(r"Task id=(\S+) path=\S+ state=(\w+)", server.output)
+    assert len(states) >= 6
+    assert len(states) == len(set(states)), server.output
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        pytest.param(None, id="while-django-loads"),
+        pytest.param("Starting the task worker", id="while-the-worker-loads"),
+    ],
+)
+def test_ctrl_c_in_the_first_second_exits_without_a_traceback(devserver, moment):
+    server = devserver()
+    if moment is None:
+        time.sleep(0.5)  # manage.py is still importing Django and the apps
+    else:
+        server.wait_for(re.escape(moment))
+
+    code = server.press_ctrl_c()
+
+    assert "Traceback" not in server.output, server.output
+    assert "KeyboardInterrupt" not in server.output
+    assert code in (0, 130)
+    assert server.workers_left() == []
+
+
+def test_devserver_help_explains_addrport_and_every_option():
+    shown = subprocess.run(
+        [str(PYTHON), "manage.py", "devserver", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=True,
+    ).stdout
+
+    usage, rest = shown.split("\n\n", 1)
+    options = set(re.findall(r"\[(--?[\w-]+)", usage)) | {"addrport"}
+    for option in options:
+        described = re.search(rf"^  {re.escape(option)}\b.*?(?=^  \S|\Z)", rest, re.M | re.S)
+        assert described, f"{option} is not in the help:\n{shown}"
+        words = re.sub(r"^  \S+( [A-Z{][^ ]*)?", "", described.group(0)).split()
+        assert len(words) >= 3, f"{option} has no explanation:\n{shown}"
+    assert "8001" in shown  # how to change the port
