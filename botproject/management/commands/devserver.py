@@ -1,7 +1,7 @@
 """`manage.py devserver`: the whole product on one machine, for README's first command.
 
-Migrates, makes sure a demo admin exists, then serves HTTP and websockets (daphne's
-`runserver`) with a task worker beside it, and stops the worker when the server stops.
+Migrates, makes sure a demo admin exists, then runs `runserver` (daphne's: HTTP and
+websockets) and a task worker as children, and stops both when it is stopped.
 """
 
 import contextlib
@@ -21,7 +21,7 @@ from accounts.services import create_staff_user
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"  # noqa: S105 - local demo only; refused when DEBUG is off
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
-WORKER_STOP_SECONDS = 10
+CHILD_STOP_SECONDS = 10
 
 DESCRIPTION = f"""\
 Run the whole product locally: migrate the database, create the demo admin
@@ -71,24 +71,27 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addrport, no_worker, **options):
-        # runserver's autoreloader runs this command again in a child process
-        # (RUN_MAIN=true); only the first process sets up and owns the worker.
-        if os.environ.get("RUN_MAIN") == "true":
-            call_command("runserver", addrport)
-            return
         if not settings.DEBUG:
             raise CommandError("devserver is for local use; it refuses to run with DEBUG off.")
         call_command("migrate", interactive=False, verbosity=0)
         self._ensure_demo_admin(addrport)
-        # A closed terminal stops the worker too, as Ctrl-C and SIGTERM do.
+        # A closed terminal stops the children too, as Ctrl-C and SIGTERM do.
         signal.signal(signal.SIGHUP, lambda *args: sys.exit(129))
-        worker = None
+        children = []
         try:
-            worker = None if no_worker else self._start_worker()
-            call_command("runserver", addrport)
+            if not no_worker:
+                self.stdout.write("Starting the task worker (manage.py db_worker).")
+                # A short poll keeps replies and live dashboard events prompt, as in production.
+                children.append(self._start("db_worker", "--interval", "0.2"))
+            # runserver (daphne's: HTTP and websockets) with its autoreloader.
+            server = self._start("runserver", addrport)
+            children.append(server)
+            server.wait()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: this process stops its children below, quietly
         finally:
-            if worker is not None:
-                self._stop_worker(worker)
+            for child in reversed(children):
+                self._stop(child)
 
     def _ensure_demo_admin(self, addrport: str) -> None:
         User = get_user_model()
@@ -108,33 +111,29 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.SUCCESS(f"Back office: {url}"))
 
-    def _start_worker(self) -> subprocess.Popen:
-        self.stdout.write("Starting the task worker (manage.py db_worker).")
+    def _start(self, *command: str) -> subprocess.Popen:
+        """`manage.py COMMAND` in its own process group.
+
+        The terminal's Ctrl-C then reaches only this process, which stops each child (and
+        its autoreloader's child) itself: an interrupt landing in a Python that is still
+        starting up would print an import traceback.
+        """
         return subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-            # A short poll keeps replies and live dashboard events prompt, as in production.
-            [
-                sys.executable,
-                str(settings.BASE_DIR / "manage.py"),
-                "db_worker",
-                "--interval",
-                "0.2",
-            ],
-            # Its own process group: the terminal's Ctrl-C reaches only the server, and this
-            # process stops the worker (and its reloader's child) itself, even mid-start-up,
-            # when an interrupt would print an import traceback.
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), *command],
             process_group=0,
         )
 
-    def _stop_worker(self, worker: subprocess.Popen) -> None:
+    def _stop(self, child: subprocess.Popen) -> None:
+        """SIGTERM to the child's group (Python exits quietly on it), then SIGKILL."""
         try:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=WORKER_STOP_SECONDS)
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=CHILD_STOP_SECONDS)
         except subprocess.TimeoutExpired:
             pass
         except ProcessLookupError:
-            worker.wait()
+            child.wait()
             return
         # Whatever of the group is left (a reloader's child) goes with it.
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
