@@ -27,10 +27,15 @@ class ProfileSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class BrainTurn:
-    """The recent thread, oldest first, ending with the user's unanswered messages."""
+    """The recent thread, oldest first, ending with the user's unanswered messages.
+
+    `last_asked` is what the last message to the user asked for (profile fields): the lead
+    who answers "your name?" with "Dana Whitfield" means their name.
+    """
 
     history: tuple[HistoryItem, ...]
     profile: ProfileSnapshot
+    last_asked: tuple[str, ...] = ()
 
     @property
     def new_user_text(self) -> str:
@@ -58,8 +63,17 @@ class ProfileUpdate:
 
 @dataclass(frozen=True, slots=True)
 class BrainReply:
+    """What to send, what was learned, and which fields the reply asks for (kept on the
+    message, so the next turn knows what the lead is answering)."""
+
     text: str
     updates: tuple[ProfileUpdate, ...] = ()
+    asks: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        unknown = set(self.asks) - set(PROFILE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown profile fields asked for: {sorted(unknown)}")
 
 
 class BrainUnavailable(Exception):

@@ -32,9 +32,13 @@ RESPONSE_FORMAT = {
         "schema": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["reply", "updates"],
+            "required": ["reply", "updates", "asks"],
             "properties": {
                 "reply": {"type": "string"},
+                "asks": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(PROFILE_FIELDS)},
+                },
                 "updates": {
                     "type": "array",
                     "items": {
@@ -56,23 +60,28 @@ RESPONSE_FORMAT = {
 MALFORMED_OUTPUT_ATTEMPTS = 2
 
 
-def system_prompt(profile: ProfileSnapshot) -> str:
+def system_prompt(profile: ProfileSnapshot, last_asked: tuple[str, ...] = ()) -> str:
     known = {
         FIELD_LABELS[field]: getattr(profile, field)
         for field in PROFILE_FIELDS
         if getattr(profile, field)
     }
     missing = [FIELD_LABELS[field] for field in profile.missing]
+    asked = [FIELD_LABELS[field] for field in last_asked]
     return (
         "You are the WhatsApp assistant of a business, answering a new lead. Be brief, warm "
         "and helpful, and always answer in the language the user writes in.\n"
         f"What we already know about the lead: {json.dumps(known, ensure_ascii=False)}.\n"
         f"Still missing from their profile: {', '.join(missing) or 'nothing'}.\n"
+        f"Your last message asked them for: {', '.join(asked) or 'nothing in particular'}; "
+        'read their answer in its light (a bare "Dana Whitfield" after you asked for the '
+        "name is their name; a question or a refusal answers nothing).\n"
         "Answer what the user said, then, if anything is missing, ask for one or two of the "
         "missing items (never all at once).\n"
         "In `updates`, list only profile fields (name = first name, last_name, company, "
         "email) that the user states in their new messages, each with `quote`: the user's "
-        "exact words it comes from. Never guess or invent values."
+        "exact words it comes from. Never guess or invent values. In `asks`, list the "
+        "profile fields your reply asks for (empty if none)."
     )
 
 
@@ -93,7 +102,11 @@ def parse_reply(content: str | None) -> BrainReply:
             updates.append(ProfileUpdate(item["field"], value, str(item.get("quote") or "")))
     if not data["reply"].strip():
         raise ValueError("empty reply")
-    return BrainReply(text=data["reply"].strip(), updates=tuple(updates))
+    asks = data.get("asks") or []
+    if not isinstance(asks, list):
+        raise ValueError("asks is not a list")
+    asked = tuple(field for field in PROFILE_FIELDS if field in asks)
+    return BrainReply(text=data["reply"].strip(), updates=tuple(updates), asks=asked)
 
 
 class OpenAIBrain:
@@ -112,7 +125,8 @@ class OpenAIBrain:
         return cls(client, settings.OPENAI_MODEL)
 
     def respond(self, turn: BrainTurn) -> BrainReply:
-        messages = [{"role": "system", "content": system_prompt(turn.profile)}] + [
+        prompt = system_prompt(turn.profile, turn.last_asked)
+        messages = [{"role": "system", "content": prompt}] + [
             {"role": item.role, "content": item.text} for item in turn.history
         ]
         for attempt in range(1, MALFORMED_OUTPUT_ATTEMPTS + 1):

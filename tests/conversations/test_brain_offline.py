@@ -184,3 +184,121 @@ def test_every_update_quotes_the_users_own_words(messages):
         assert isinstance(update, ProfileUpdate)
         assert update.quote in thread.new_user_text
         assert update.value in update.quote
+
+
+def answer_to(asks: tuple[str, ...], text: str) -> dict[str, str]:
+    """What the brain learns from `text`, sent right after a question for `asks`."""
+    thread = BrainTurn(
+        history=(HistoryItem("assistant", "Could you tell me?"), HistoryItem("user", text)),
+        profile=profile(),
+        last_asked=asks,
+    )
+    return {update.field: update.value for update in OfflineBrain().respond(thread).updates}
+
+
+@pytest.mark.parametrize(
+    ("asks", "text", "expected"),
+    [
+        (
+            ("name", "last_name"),
+            "ok, it's Dana Whitfield",
+            {"name": "Dana", "last_name": "Whitfield"},
+        ),
+        (("name", "last_name"), "Dana Whitfield", {"name": "Dana", "last_name": "Whitfield"}),
+        (("name",), "dana", {"name": "Dana"}),
+        (("last_name",), "Whitfield, thanks!", {"last_name": "Whitfield"}),
+        (("company",), "Northwind Traders", {"company": "Northwind Traders"}),
+        (("company",), "company is Northwind Traders", {"company": "Northwind Traders"}),
+        (("name", "company"), "Dana, Northwind", {"name": "Dana", "company": "Northwind"}),
+        (("email",), "it's dana@northwind.example.", {"email": "dana@northwind.example"}),
+    ],
+)
+def test_an_answer_is_read_in_the_light_of_the_question_just_asked(asks, text, expected):
+    assert answer_to(asks, text) == expected
+
+
+def test_without_the_question_a_bare_name_is_not_taken():
+    assert answer_to((), "Dana Whitfield") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("this is Omar Haddad with Bluefin Logistics, omar@bluefin.example",
+         ("Omar", "Haddad", "Bluefin Logistics", "omar@bluefin.example")),
+        ("soy Inés Robles, de Ferretería Robles", ("Inés", "Robles", "Ferretería Robles", "")),
+        ("aqui é o Pedro Alves, da Alves Engenharia (pedro@alves.com.br)",
+         ("Pedro", "Alves", "Alves Engenharia", "pedro@alves.com.br")),
+        ("hier ist Katrin Vogel von Vogel & Söhne", ("Katrin", "Vogel", "Vogel & Söhne", "")),
+        ("Guten Tag, mein Name ist Jan Becker und ich arbeite bei Becker Bau GmbH",
+         ("Jan", "Becker", "Becker Bau GmbH", "")),
+    ],
+)  # fmt: skip
+def test_a_self_introduction_in_one_breath_fills_every_field_it_names(text, expected):
+    got = learned(text)
+
+    assert tuple(got.get(field, "") for field in ("name", "last_name", "company", "email")) == (
+        expected
+    )
+
+
+def test_labelled_fields_are_read_one_per_line():
+    text = "Nome: Ana Paula Souza\nEmpresa: Souza Ltda.\nE-mail: ana@souza.example"
+
+    assert learned(text) == {
+        "name": "Ana Paula",
+        "last_name": "Souza",
+        "company": "Souza Ltda.",
+        "email": "ana@souza.example",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "last_name"),
+    [
+        ("My name is Jean-Luc Picard", "Jean-Luc", "Picard"),
+        ("me llamo Juan Carlos de la Cruz", "Juan Carlos", "de la Cruz"),
+        ("Olá, meu nome é Maria Luísa dos Santos", "Maria Luísa", "dos Santos"),
+        ("Hallo, ich bin Anna von Stein.", "Anna", "von Stein"),
+    ],
+)
+def test_compound_given_names_and_particles_split_as_a_person_would(text, name, last_name):
+    assert learned(text) == {"name": name, "last_name": last_name}
+
+
+def test_an_unsure_last_name_is_asked_for_rather_than_guessed():
+    reply = OfflineBrain().respond(turn("Hi, I'm John Paul Jones"))
+
+    assert {update.field: update.value for update in reply.updates} == {"name": "John"}
+    assert reply.asks == ("last_name", "company")
+
+
+@pytest.mark.parametrize(
+    ("asks", "text"),
+    [
+        (("name", "last_name"), "I'm curious about your plans"),
+        (("name", "last_name"), "I'm after a demo"),
+        (("company",), "do you deliver to Lisbon?"),
+        (("company",), "no company, just me"),
+        (("email",), "my email is dana@northwind"),
+        (("email",), "dana at northwind dot com"),
+    ],
+)
+def test_a_non_answer_fills_nothing(asks, text):
+    assert answer_to(asks, text) == {}
+
+
+def test_a_corrected_email_replaces_the_wrong_one():
+    assert learned("sorry, it's ana@acme.example not ana@acme.exmaple") == {
+        "email": "ana@acme.example"
+    }
+
+
+def test_a_german_lead_is_asked_in_german_for_what_is_still_missing():
+    reply = OfflineBrain().respond(turn("Hallo, ich heiße Katrin Vogel"))
+
+    assert reply.text == (
+        "Danke Katrin! Könnten Sie mir die Firma, für die Sie arbeiten und Ihre "
+        "E-Mail-Adresse nennen?"
+    )
+    assert reply.asks == ("company", "email")

@@ -61,7 +61,7 @@ def test_a_turn_is_one_chat_completion_for_the_configured_model_with_a_strict_js
     response_format = body["response_format"]
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["strict"] is True
-    assert response_format["json_schema"]["schema"]["required"] == ["reply", "updates"]
+    assert response_format["json_schema"]["schema"]["required"] == ["reply", "updates", "asks"]
 
 
 def test_the_system_prompt_says_what_is_known_and_what_is_still_missing(brain, openai_standin):
@@ -76,6 +76,36 @@ def test_the_system_prompt_says_what_is_known_and_what_is_still_missing(brain, o
     assert "last name" in missing_line
     assert "email" in missing_line
     assert "company" not in missing_line
+
+
+def test_the_system_prompt_states_the_last_question_asked_and_the_reply_says_what_it_asks(
+    brain, openai_standin
+):
+    openai_standin.queue(turn_reply("Thanks Dana! And your company?", asks=("company",)))
+    thread = BrainTurn(
+        history=(
+            HistoryItem("assistant", "Hi! What is your name?"),
+            HistoryItem("user", "Dana Whitfield"),
+        ),
+        profile=profile(),
+        last_asked=("name", "last_name"),
+    )
+
+    reply = brain.respond(thread)
+
+    prompt = sent_messages(openai_standin)[0]["content"]
+    [asked_line] = [line for line in prompt.splitlines() if line.startswith("Your last message")]
+    assert "asked them for: name, last name;" in asked_line
+    assert reply.asks == ("company",)
+
+
+def test_without_a_last_question_the_prompt_says_nothing_in_particular_was_asked(
+    brain, openai_standin
+):
+    brain.respond(HELLO)
+
+    prompt = sent_messages(openai_standin)[0]["content"]
+    assert "asked them for: nothing in particular" in prompt
 
 
 def test_a_complete_profile_is_described_as_missing_nothing(brain, openai_standin):

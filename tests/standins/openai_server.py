@@ -58,12 +58,17 @@ def completion_body(content: str, model: str = "gpt-4o-mini-2024-07-18") -> dict
     }
 
 
-def turn_reply(reply: str, updates: list[dict] | tuple[dict, ...] = ()) -> Reply:
-    """A 200 completion whose content is the brain's JSON: `{"reply": ..., "updates": [...]}`.
+def turn_reply(
+    reply: str, updates: list[dict] | tuple[dict, ...] = (), asks: tuple[str, ...] = ()
+) -> Reply:
+    """A 200 completion whose content is the brain's JSON, as the strict schema makes a model
+    write it: `{"reply": ..., "updates": [...], "asks": [...]}`.
 
-    Each update is a dict with `field`, `value` and `quote`, as the schema asks.
+    Each update is a dict with `field`, `value` and `quote`; `asks` lists the profile fields
+    the reply asks for.
     """
-    content = json.dumps({"reply": reply, "updates": list(updates)}, ensure_ascii=False)
+    body = {"reply": reply, "updates": list(updates), "asks": list(asks)}
+    content = json.dumps(body, ensure_ascii=False)
     return Reply(status=200, body=completion_body(content))
 
 
