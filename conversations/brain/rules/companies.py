@@ -95,14 +95,15 @@ def read_company(text: str, pos: int, *, lowercase_ok: bool = False) -> CompanyM
                 break
         elif words and core.islower() and folded in COMMON_WORDS:
             break
-        if trail[:1] == "." and _is_legal_suffix(core + "."):
+        if trail[:1] == "." and (core + ".").casefold() in LEGAL_SUFFIXES:  # "Ltd.", not "AG."
             core, trail = core + ".", trail[1:]
         start = token_start if start is None else start
         end = token_start + len(core)
         words.append(core)
         index += 1
         next_is_suffix = _is_legal_suffix(_core(following)[0])
-        if _is_legal_suffix(core) and len(words) > 1 and not next_is_suffix:
+        goes_on = next_is_suffix or following == "&"  # "GmbH & Co. KG"
+        if _is_legal_suffix(core) and len(words) > 1 and not goes_on:
             break  # the legal form ends the name: "Acme Inc. We sell …"
         if trail and not (trail[:1] in ",." and next_is_suffix):
             break

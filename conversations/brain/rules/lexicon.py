@@ -18,16 +18,17 @@ def word_set(text: str) -> frozenset[str]:
 # After these, the next words are the writer's name even when typed in lower case.
 STRONG_NAME_CUES = (
     "my name is", "my name's", "my full name is", "my first name is", "the name is",
-    "name's", "call me", "you can call me",
+    "name's",
     "me llamo", "mi nombre es", "mi nombre completo es", "mi nombre:", "puedes llamarme",
     "meu nome é", "meu nome e", "meu nome completo é", "me chamo", "pode me chamar de",
+    "chamo-me", "o meu nome é",
     "mein name ist", "mein vollständiger name ist", "ich heiße", "ich heisse",
     "je m'appelle", "je m\u2019appelle",
 )  # fmt: skip
 # After these, a name only when it is written as one (capitalised, not an everyday word):
 # "I'm Ana" is a name, "I'm interested" is not.
 WEAK_NAME_CUES = (
-    "i'm", "i\u2019m", "i am", "im", "this is", "here is",
+    "i'm", "i\u2019m", "i am", "im", "this is", "here is", "call me", "you can call me",
     "soy", "yo soy", "le habla", "te habla", "habla", "te escribe", "les escribe",
     "sou", "eu sou", "aqui é", "aqui e", "aqui quem fala é", "quem fala é", "fala",
     "ich bin", "hier ist", "hier spricht", "hier schreibt",
@@ -87,7 +88,7 @@ COMPANY_CUES = (
     "ich arbeite bei", "ich arbeite für", "ich arbeite in", "arbeite bei", "arbeite für",
     "meine firma ist", "meine firma heißt", "meine firma heisst", "unsere firma ist",
     "unsere firma heißt", "die firma ist", "die firma heißt", "die firma heisst",
-    "ich bin von", "ich bin bei", "von der firma", "bei der firma", "ich vertrete",
+    "ich bin von", "ich bin bei", "bin bei", "von der firma", "bei der firma", "ich vertrete",
     "inhaber von", "inhaberin von", "inhaber der", "inhaberin der", "geschäftsführer von",
     "geschäftsführerin von", "ich komme von", "ich schreibe von", "ich schreibe für",
 )  # fmt: skip
@@ -186,7 +187,7 @@ COMMON_WORDS = word_set(
     that the their them then there these they thing things think this those through time
     to today tomorrow too try trying unemployed up us use used very want wanted was we
     well were what when where which while who why will wish with without would yeah yes
-    yet you your yours after afternoon evening
+    yet you your yours after afternoon evening instead moment wait sec second
     freelance freelancer self-employed individual myself retired student company business
     al algo algún alguna ahora aquí así bien bueno buenas buenos cómo como con cuál cuándo
     cuánto cuanto de del después dónde el ella ellos en entonces es esa ese eso esta está
@@ -199,13 +200,13 @@ COMMON_WORDS = word_set(
     interessado interessada informação isso já mais mas meu minha muito não nada no nome
     obrigado obrigada oi olá ou para pela pelo pode por porque prefiro preço pouco quanto
     quando que quem quero saber se sem ser sim só sobre também tarde tenho tudo um uma
-    você vocês depois pessoal pessoa física fisica
+    você vocês depois pessoal pessoa física fisica sou momento espera
     aber alle also am an auch auf aus bei bin bis bitte da danke dann das dass dein der die
     dich dir doch du ein eine einen er es etwas für gerne gern gut guten habe hallo heute
     hier ich ihr ihre im in interessiere interessiert ist ja jetzt kann kein keine lieber
     mal mehr mein meine mich mir mit möchte morgen nach nein nicht noch nur oder privat
     schon sehr sie sind so später tag und uns vielen von vor was weil wenn wer wie wir
-    wo zu zum zur selbstständig selbständig einzelunternehmer
+    wo zu zum zur den dem des privaten warte augenblick selbstständig selbständig einzelunternehmer
     work works working trabajo trabajamos trabalho trabalhamos arbeite arbeiten
     """
 )
@@ -216,7 +217,8 @@ REFUSALS = (
     "do not have a company", "don't work", "personal use", "just me", "only me", "myself",
     "prefiero no", "no quiero", "no tengo empresa", "sin empresa", "para mí", "uso personal",
     "prefiro não", "não quero", "não tenho empresa", "sem empresa", "uso pessoal",
-    "lieber nicht", "möchte ich nicht", "keine firma", "privat", "für mich",
+    "lieber nicht", "möchte ich nicht", "keine firma", "privat", "für mich", "private use",
+    "uso privado", "privaten gebrauch", "privat genutzt",
 )  # fmt: skip
 
 # A few answers that begin a reply without being part of it: "ok, it's Dana".
