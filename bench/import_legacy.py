@@ -27,7 +27,9 @@ also covers the index builds and the final pass over conversations), the ratio, 
 messages' floor against their own raw COPY, the import's peak RSS and its summary, then
 checks that no message was doubled or left for the bot to answer.
 
-    .venv/bin/python bench/import_legacy.py [--messages 1000000] [--batch-size 10000]
+    .venv/bin/python bench/import_legacy.py [--messages 1000000] [--batch-size 10000] [--online]
+
+(`--online` measures the import's `--online` path: batch by batch into the live indexes.)
 
 Goal (issue #6): import >= 25 % of the raw COPY's rows/s, peak RSS < 300 MB.
 """
@@ -356,7 +358,9 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str, str, int]:
+def run_import(
+    legacy: Path, url: str, batch_size: int, *, online: bool = False
+) -> tuple[float, int, str, str, int]:
     """(seconds, peak RSS in bytes, stdout, stderr, exit status) of the import command; the
     peak RSS adds up the peaks of the command and of the processes it starts."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -369,6 +373,7 @@ def run_import(legacy: Path, url: str, batch_size: int) -> tuple[float, int, str
                 str(legacy),
                 "--batch-size",
                 str(batch_size),
+                *(["--online"] if online else []),
             ],
             cwd=ROOT,
             env=child_env(url),
@@ -423,6 +428,10 @@ def check_database(url: str) -> dict[str, int]:
             "profiles": one("SELECT count(*) FROM profiles_clientprofile"),
             "processed": one("SELECT count(*) FROM webhooks_processedmessage"),
             "answerable": one("SELECT count(*) FROM conversations_message WHERE reply_state <> ''"),
+            "legacy messages without digest": one(
+                "SELECT count(*) FROM conversations_message "
+                "WHERE legacy_id IS NOT NULL AND legacy_digest IS NULL"
+            ),
         }
 
 
@@ -432,6 +441,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument(
         "--database", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="import with --online (batch by batch into the live tables, no bulk load)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args()
@@ -462,7 +476,7 @@ def main() -> None:
             raw = raw_copy(legacy, args.database)
             checkpoint(args.database)
             seconds, peak_rss, stdout, stderr, status = run_import(
-                legacy, args.database, args.batch_size
+                legacy, args.database, args.batch_size, online=args.online
             )
             if status != 0:
                 print(stderr[-3000:])
@@ -497,8 +511,11 @@ def main() -> None:
     print(stdout)
     print()
     print("in PostgreSQL: " + ", ".join(f"{k} {v:,}" for k, v in found.items()))
-    if found["doubled wamids"] or found["answerable"]:
-        raise SystemExit("FAILED: a message was doubled or left for the bot to answer")
+    if found["doubled wamids"] or found["answerable"] or found["legacy messages without digest"]:
+        raise SystemExit(
+            "FAILED: a message was doubled, left for the bot to answer or imported without "
+            "its identity"
+        )
 
 
 if __name__ == "__main__":

@@ -11,19 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from conversations.legacy.carry_over import CarriedOver, carry_over_old_keys
+from conversations.legacy.merging import by_wa_id, fill_blank_profile_fields, merge_profile
 from conversations.legacy.reader import LegacyDatabase
-from conversations.legacy.report import ImportReport, Progress
+from conversations.legacy.report import BatchResult, ImportReport, Progress
 from conversations.legacy.rows import (
     LegacyConversation,
     LegacyMessage,
     LegacyProcessedMessage,
     LegacyProfile,
-)
-from conversations.legacy.writer import (
-    BatchResult,
-    by_wa_id,
-    fill_blank_profile_fields,
-    merge_profile,
 )
 from conversations.models import Conversation, Message
 from profiles.models import ClientProfile
@@ -40,6 +36,7 @@ class DryRunWriter:
         self._profiles: set[str] = set()  # wa_ids whose conversation has or would get one
         self._repeated_wamids = legacy.duplicated_whatsapp_ids()
         self._wamids_taken: set[str] = set()  # of those repeated, the ones already placed
+        self._carried_over = CarriedOver()  # messages here under the old key, in this file
 
     def _new_conversations(self, wa_ids: list[str]) -> list[str]:
         unknown = [w for w in wa_ids if w not in self._conversations]
@@ -80,17 +77,28 @@ class DryRunWriter:
     def loading_messages(self, total: int, progress: Progress, *, online: bool) -> Iterator[None]:
         yield
 
+    def carry_over(self, legacy: LegacyDatabase, progress: Progress, *, page_size: int) -> None:
+        """Find the messages here under the old key that this file holds (carry_over.py),
+        as DatabaseWriter.carry_over would give them their digest."""
+        self._carried_over = carry_over_old_keys(legacy, progress, page_size=page_size, write=False)
+        self.report.messages_carried_over += len(self._carried_over.legacy_ids)
+
     def messages(self, batch: list[LegacyMessage]) -> BatchResult:
         wa_ids = list(dict.fromkeys(m.wa_id for m in batch))
         self.report.conversations_added += len(self._new_conversations(wa_ids))
         ids = Message.objects.filter(legacy_id__in=[m.legacy_id for m in batch])
-        taken_ids = set(ids.values_list("legacy_id", flat=True))
+        taken_keys = set(ids.values_list("legacy_id", "legacy_digest"))
+        carried_over = self._carried_over.legacy_ids
         wamids = Message.objects.filter(wamid__in=[m.wamid for m in batch if m.wamid])
         taken_wamids = set(wamids.values_list("wamid", flat=True))
         new = 0
         for message in batch:
             self.report.dated_by_fallback += message.timestamp is None
-            if message.legacy_id in taken_ids or message.wamid in taken_wamids:
+            if (
+                (message.legacy_id, message.legacy_digest) in taken_keys
+                or message.legacy_id in carried_over
+                or message.wamid in taken_wamids
+            ):
                 continue
             if message.wamid in self._repeated_wamids:
                 if message.wamid in self._wamids_taken:

@@ -2,10 +2,12 @@
 
 Tables are read in batches and each batch is written in its own transaction (or, for a
 first import on PostgreSQL, each of the profiles, messages and ledger in one transaction:
-DatabaseWriter._in_bulk), keyed by natural keys the database enforces: a conversation by
-wa_id, one profile per conversation, a message by legacy id and by wamid, a processed
-message by wamid. So running it twice, or again after a crash halfway, leaves the same rows
-as one run, and messages that arrived by webhook after the switch are not doubled.
+loading.py), keyed by natural keys the database enforces: a conversation by wa_id, one
+profile per conversation, a message by wamid and by its legacy identity (its row id and a
+digest of its raw values: identity.py), a processed message by wamid. So running it twice,
+or again after a crash halfway, or on a grown copy of the file, leaves the same rows as one
+run; messages that arrived by webhook after the switch are not doubled; and a second,
+different legacy file adds all of its messages beside the first's.
 
 Messages without a usable timestamp are dated at their conversation's start (the legacy
 `conversations.created_at`, else the earliest dated message of that phone in the batch that
@@ -20,33 +22,39 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from queue import Full, Queue
 from typing import TypeVar
 
-from django.db import connection
 from django.utils import timezone
 
+from conversations.legacy.background import Beside, Cancelled, read_ahead
 from conversations.legacy.dry_run import DryRunWriter
-from conversations.legacy.lines import LineBatch
-from conversations.legacy.plain import PlainLines
-from conversations.legacy.reader import LegacyDatabase
-from conversations.legacy.report import ImportReport, NoProgress, Progress, TableReport
-from conversations.legacy.rows import (
+from conversations.legacy.layout import (
     CLIENT_PROFILES,
     CONVERSATIONS,
     LEGACY_TABLES,
     MESSAGES,
     PROCESSED_MESSAGES,
     TableLayout,
+)
+from conversations.legacy.lines import LineBatch
+from conversations.legacy.plain import PlainLines
+from conversations.legacy.reader import LegacyDatabase
+from conversations.legacy.report import (
+    BatchResult,
+    ImportReport,
+    NoProgress,
+    Progress,
+    TableReport,
+)
+from conversations.legacy.rows import (
     parse_conversation,
     parse_message,
     parse_processed_message,
     parse_profile,
 )
-from conversations.legacy.writer import BatchResult, DatabaseWriter
+from conversations.legacy.writer import DatabaseWriter
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +81,7 @@ def import_legacy_database(
     unreadable halfway (what was committed stays, and a re-run skips it).
 
     `online` keeps the tables writable during the import: each batch commits on its own
-    into the live indexes, never the faster bulk loads (DatabaseWriter._in_bulk).
+    into the live indexes, never the faster bulk loads (loading.py).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -121,8 +129,10 @@ def import_legacy_database(
         # The ledger depends on no other table. Where a second connection can write it, it
         # goes beside the end of the import (the message index build, the conversations'
         # clocks), which keeps the database server busy and Python idle.
-        ledger = _Beside(import_ledger, run) if writer.can_write_beside() else None
+        ledger = Beside(import_ledger, run.cancelled) if writer.can_write_beside() else None
         try:
+            # messages imported before their identity had a digest, recognised first
+            writer.carry_over(legacy, progress, page_size=batch_size)
             with writer.loading_messages(legacy.count(MESSAGES), progress, online=online):
                 run.table(
                     MESSAGES,
@@ -171,7 +181,9 @@ def _settle_conversations(
         if not beside:
             writer.finish(progress, page_size=page_size)
             return
-        half = _Beside(partial(writer.finish, progress, page_size=page_size, share=(1, 2)), run)
+        half = Beside(
+            partial(writer.finish, progress, page_size=page_size, share=(1, 2)), run.cancelled
+        )
         half.start()
         try:
             writer.finish(progress, page_size=page_size, share=(0, 2))
@@ -203,10 +215,6 @@ def _rare_garbage_collection() -> Iterator[None]:
 
 def _row_and_phone(row) -> str:
     return f"row {row.row} ({row.phone_number!r})"
-
-
-class _Cancelled(Exception):
-    """A table's import was told to stop between two batches."""
 
 
 class _TableImport:
@@ -247,7 +255,7 @@ class _TableImport:
         with read_ahead(parsed) as ready:
             for batch, rows in ready:
                 if self.cancelled.is_set():
-                    raise _Cancelled
+                    raise Cancelled
                 tally.read += batch.size
                 tally.normalised += batch.normalised
                 placeable = self._placeable(rows, tally, where)
@@ -274,93 +282,3 @@ class _TableImport:
         if rejected:
             parsed = [row for row in parsed if row.rejection is None]
         return parsed
-
-
-class _Beside:
-    """One table's import in a thread of its own, with its own database connection, while
-    the calling thread goes on: started, then joined (raising what stopped it) or
-    cancelled between two batches."""
-
-    def __init__(self, work: Callable[[], None], run: _TableImport):
-        self.work = work
-        self.run = run
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._work, name="legacy-beside", daemon=True)
-
-    def _work(self) -> None:
-        try:
-            self.work()
-        except _Cancelled:
-            pass
-        except BaseException as error:  # raised in the calling thread, by join
-            self.error = error
-        finally:
-            connection.close()  # this thread's own connection, back to the pool
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def join(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def cancel(self) -> None:
-        """Stop it, if still running, and wait for it: for when the calling thread fails."""
-        if self.thread.is_alive():
-            self.run.cancelled.set()
-            self.thread.join()
-            if self.error is not None:
-                logger.warning("Legacy import beside another step failed too: %s", self.error)
-
-
-@dataclass(frozen=True, slots=True)
-class _Failed:
-    error: BaseException
-
-
-_END = object()
-
-
-@contextmanager
-def read_ahead[T](items: Iterator[T], depth: int = 2) -> Iterator[Iterator[T]]:
-    """Produce `items` in a background thread, at most `depth` ahead of the consumer.
-
-    Reading and parsing the next batch (Python, one core) then overlaps writing this one
-    (the database server, another core), and memory stays flat: two batches at most wait.
-    The thread touches only the legacy SQLite file, never Django's connection.
-    """
-    waiting: Queue = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def hand_over(item) -> bool:
-        while not stop.is_set():
-            try:
-                waiting.put(item, timeout=0.1)
-                return True
-            except Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not hand_over(item):
-                    return
-            hand_over(_END)
-        except BaseException as error:  # handed to the consumer, raised there
-            hand_over(_Failed(error))
-
-    def consume() -> Iterator[T]:
-        while (item := waiting.get()) is not _END:
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item
-
-    thread = threading.Thread(target=produce, name="legacy-reader", daemon=True)
-    thread.start()
-    try:
-        yield consume()
-    finally:
-        stop.set()
-        thread.join()

@@ -4,10 +4,12 @@ SQLite does most of the work of reading a batch of plain rows (plain.py): testin
 row and writing its line. In a thread, that work would still share the process with the
 writer (SQLite's connections contend on process-wide locks: two threads read no faster
 than one), so it runs in a child process: started at the beginning of an import, it
-reads which wamids repeat while the first tables are imported, then streams each table's
-batches, one at a time, through a pipe whose buffer keeps it at most a batch ahead.
+prepares what the lines need while the first tables are imported (which wamids repeat,
+each message's identity digest), then streams each table's batches, one at a time,
+through a pipe whose buffer keeps it at most a batch ahead.
 
-This module imports only the standard library: the child starts without Django.
+This module imports only the standard library (and identity.py, which does too): the
+child starts without Django.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from conversations.legacy.identity import SQL_FUNCTION, digest_of_plain
 
 _END = b""
 
@@ -43,6 +47,17 @@ class LineBatch:
     @property
     def size(self) -> int:
         return self.line_count + len(self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class TempTable:
+    """A table the child fills from the file before it answers (plain.py says which):
+    `columns` as CREATE TABLE has them, its rows the `select` (with `params`)."""
+
+    name: str
+    columns: str
+    select: str
+    params: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +128,18 @@ def read_line_batch(connection: sqlite3.Connection, query: LineQuery, after: int
     return LineBatch(last, text or "", plain, normal, rows)
 
 
-def serve(pipe, uri: str, repeated: Sequence[tuple[str, str, tuple]]) -> None:
-    """The child: open the file, fill the `repeated` tables ((name, SELECT, parameters)),
-    then answer requests until the pipe closes: ("keep", table, columns, rows) fills a
-    table of our own; ("read", LineQuery) streams its batches, then an empty message."""
+def serve(pipe, uri: str, prepared: Sequence[TempTable]) -> None:
+    """The child: open the file, fill the `prepared` tables, then answer requests until
+    the pipe closes: ("keep", table, columns, rows) fills a table of our own; ("read",
+    LineQuery) streams its batches, then an empty message."""
     try:
         connection = sqlite3.connect(uri, uri=True)
-        for name, select, params in repeated:
-            connection.execute(f'CREATE TEMP TABLE "{name}" (wamid TEXT PRIMARY KEY)')
-            connection.execute(f'INSERT OR IGNORE INTO temp."{name}" {select}', params)
+        # a plain message's line holds its identity (plain.py, identity.py)
+        connection.create_function(SQL_FUNCTION, 4, digest_of_plain, deterministic=True)
+        for table in prepared:
+            connection.execute(f'CREATE TEMP TABLE "{table.name}" ({table.columns})')
+            insert = f'INSERT OR IGNORE INTO temp."{table.name}" {table.select}'
+            connection.execute(insert, table.params)
     except sqlite3.DatabaseError as exc:
         connection = None
         failure = str(exc)
@@ -160,7 +178,7 @@ class LineReader:
     a __main__ guard would import twice), and whose "fork" copies a threaded process.
     """
 
-    def __init__(self, uri: str, repeated: Sequence[tuple[str, str, tuple]]):
+    def __init__(self, uri: str, prepared: Sequence[TempTable]):
         ours, theirs = socket.socketpair()
         root = str(Path(__file__).resolve().parents[2])  # where `conversations` is
         path = os.environ.get("PYTHONPATH")
@@ -172,7 +190,7 @@ class LineReader:
                 env=env,
             )
         self._pipe = Connection(ours.detach())
-        self._pipe.send((uri, list(repeated)))
+        self._pipe.send((uri, list(prepared)))
 
     def keep(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         """A table of our own in the child's connection, holding `rows`."""

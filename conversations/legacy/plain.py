@@ -7,9 +7,10 @@ known type, a trimmed wamid that no other row holds; most of `processed_messages
 trimmed wamid, such a time). For such a row the parser notes nothing but, at most, a
 normalised time, and the row the writer makes of it depends on its values alone. SQLite
 can make that row itself, as one line of PostgreSQL's COPY CSV format, inside the query
-that reads it, in a process of its own (lines.py): Python only hands the lines on. Every
+that reads it, in a process of its own (lines.py): Python only hands the lines on (a
+message's line holds its identity too, the digest of its raw values: identity.py). Every
 other row comes as values and goes through the parser and the writer as before, so
-each quirk of the contract has one reading, in rows.py.
+each quirk of the contract has one reading, in rows.py and values.py.
 
 `plain_message_sql` and `plain_ledger_sql` are the tests of "plain", each clause the
 inline check parse_message or parse_processed_message makes (or stricter); tests run
@@ -24,13 +25,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-from conversations.legacy.lines import LineBatch, LineQuery, LineReader, LineReadError
+from conversations.legacy.identity import SEPARATOR, SQL_FUNCTION
+from conversations.legacy.layout import MESSAGES, PROCESSED_MESSAGES, TableLayout
+from conversations.legacy.lines import LineBatch, LineQuery, LineReader, LineReadError, TempTable
 from conversations.legacy.reader import LegacyDatabase, LegacyReadError
-from conversations.legacy.rows import MAX_WAMID, MESSAGES, PROCESSED_MESSAGES, SENDERS, TableLayout
+from conversations.legacy.values import MAX_WAMID, SENDERS
 from conversations.models import Direction, MessageStatus, MessageType
 
 CONVERSATIONS_TABLE = "legacy_conversation_ids"
 REPEATED_TABLE = "legacy_repeated_wamids_of_{}"
+DIGESTS_TABLE = "legacy_message_digests"
 # The timestamp shapes the bot wrote (str(datetime) and isoformat, naive, in UTC), as a
 # GLOB pattern; the fraction of a second, the hour and the calendar day are checked apart.
 _TIMESTAMP_SHAPE = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-5][0-9]:[0-5][0-9]*"
@@ -44,6 +48,9 @@ def _whitespace() -> str:
 
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+_SEPARATOR = _sql_text(SEPARATOR)  # identity.SEPARATOR, as a literal (char() is a call a row)
 
 
 def _sender_case(legacy_sender: str, pick) -> str:
@@ -144,11 +151,46 @@ def _csv_line(values: dict[str, tuple[str, str | None]], columns: Sequence[str])
     return f"printf('{formats}', {arguments})"
 
 
+def _raw_message_values(legacy: LegacyDatabase, table: str = "") -> tuple[str, ...]:
+    """The values a message's identity digest is made of (identity.py), in its order."""
+    names = ("phone_number", "sender", "timestamp", "message_text")
+    return tuple(legacy.column(MESSAGES, name, table) for name in names)
+
+
+def _digest_of_plain(raw: Sequence[str]) -> str:
+    """identity.digest_of_plain of a plain row, in SQL (registered by lines.py): each raw
+    value's bytes, an integer's digits."""
+    return f"{SQL_FUNCTION}({', '.join(f'CAST({value} AS BLOB)' for value in raw)})"
+
+
+def message_digests_table(legacy: LegacyDatabase, *, fill: bool) -> TempTable:
+    """The identity digest of each message that may be plain, computed by the line reader
+    while the first tables are imported (`fill`: where the messages are likely to load in
+    bulk), so that the messages' lines only look it up: computed inline, a Python call a
+    row added a quarter to the reader's work on the messages, which bounds a bulk load.
+    A superset of the plain rows (any phone, any sender); a line finds its digest here,
+    or computes it. Empty when not `fill`."""
+    phone, sender, timestamp, text = raw = _raw_message_values(legacy)
+    where = " AND ".join(
+        [
+            *(f"typeof({value}) = 'text'" for value in (phone, sender, text)),
+            f"typeof({timestamp}) IN ('text', 'integer')",
+            f"instr({text}, {_SEPARATOR}) = 0",
+            "1" if fill else "0",
+        ]
+    )
+    return TempTable(
+        DIGESTS_TABLE,
+        "id INTEGER PRIMARY KEY, digest INTEGER NOT NULL",
+        f"SELECT rowid, {_digest_of_plain(raw)} FROM {MESSAGES.name} WHERE {where}",  # noqa: S608
+    )
+
+
 def plain_message_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[str, str, str]:
     """(condition, line, time): SQL over `messages AS m` joined to the known conversations
-    as `c`, true for a plain row; that row's COPY line, its values for `columns` (of
-    conversations_message) in that order; and its time as the legacy file has it (see
-    _Instant.normalised)."""
+    as `c` and to the precomputed digests as `d` (message_digests_table), true for a plain
+    row; that row's COPY line, its values for `columns` (of conversations_message) in that
+    order; and its time as the legacy file has it (see _Instant.normalised)."""
     timestamp, kind, wamid, text, sender, legacy_id = (
         legacy.column(MESSAGES, name, "m")
         for name in ("timestamp", "message_type", "whatsapp_id", "message_text", "sender", "id")
@@ -164,6 +206,9 @@ def plain_message_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[s
             "c.id IS NOT NULL",  # the phone is a wa_id as it is, with a conversation
             f"{sender} IN ({', '.join(_sql_text(name) for name in SENDERS)})",
             f"typeof({text}) = 'text' AND instr(CAST({text} AS BLOB), x'00') = 0",
+            # no value holds the separator their digest joins them with (identity.py): the
+            # plain phones, senders and times cannot, a text must be checked
+            f"instr({text}, {_SEPARATOR}) = 0",
             instant.plain,
             f"({kind} IS NULL OR {kind} IN ('', {known_types}))",
             f"({wamid} IS NULL OR ({_plain_wamid(wamid, MESSAGES)}))",
@@ -187,6 +232,12 @@ def plain_message_sql(legacy: LegacyDatabase, columns: Sequence[str]) -> tuple[s
         "sent_at": ("%s", f"iif({sender} IN ({outbound}), {instant.text}, '')"),
         "timestamp": ("%s", instant.text),
         "legacy_id": ("%d", legacy_id),
+        # identity.py's digest of the raw values: looked up, else computed (coalesce
+        # evaluates its second argument only where the first is NULL)
+        "legacy_digest": (
+            "%d",
+            f"coalesce(d.digest, {_digest_of_plain(_raw_message_values(legacy, 'm'))})",
+        ),
         "content": ("{}", None),
     }
     return condition, _csv_line(values, columns), timestamp
@@ -225,7 +276,7 @@ class PlainLines:
         self.columns = tuple(columns)
 
     @classmethod
-    def repeated(cls, legacy: LegacyDatabase) -> tuple[str, str, tuple]:
+    def repeated(cls, legacy: LegacyDatabase) -> TempTable:
         """The table of the wamids more than one row holds, as LineReader fills it: a wamid
         on two rows is imported once, decided in order by the parser's reading of it
         (stripped), so neither row is plain. A superset is no harm (NUL, bad UTF-8)."""
@@ -234,7 +285,8 @@ class PlainLines:
             f"SELECT trim(CAST({wamid} AS TEXT), ?) FROM {cls.layout.name} "  # noqa: S608
             f"WHERE typeof({wamid}) IN ('text', 'blob') GROUP BY 1 HAVING count(*) > 1"
         )
-        return REPEATED_TABLE.format(cls.layout.name), select, (_whitespace(),)
+        name = REPEATED_TABLE.format(cls.layout.name)
+        return TempTable(name, "wamid TEXT PRIMARY KEY", select, (_whitespace(),))
 
     @classmethod
     def suit(cls, legacy: LegacyDatabase) -> bool:
@@ -291,7 +343,8 @@ class PlainMessages(PlainLines):
             lines.keep(CONVERSATIONS_TABLE, known, list(conversations))
         self.joins = (
             f"LEFT JOIN temp.{CONVERSATIONS_TABLE} AS c "
-            f"ON c.wa_id = {legacy.column(MESSAGES, 'phone_number', 'm')}"
+            f"ON c.wa_id = {legacy.column(MESSAGES, 'phone_number', 'm')} "
+            f"LEFT JOIN temp.{DIGESTS_TABLE} AS d ON d.id = m.rowid"
         )
 
     def sql(self) -> tuple[str, str, str]:
@@ -307,7 +360,15 @@ class PlainLedger(PlainLines):
         return plain_ledger_sql(self.legacy, self.columns)
 
 
-def start_reading_lines(legacy: LegacyDatabase) -> LineReader:
+def start_reading_lines(legacy: LegacyDatabase, *, messages_in_bulk: bool = True) -> LineReader:
     """The LineReader of an import, started at its beginning: while the first tables are
-    imported, it finds the repeated wamids of the messages and the ledger."""
-    return LineReader(legacy.uri, [PlainMessages.repeated(legacy), PlainLedger.repeated(legacy)])
+    imported, it finds the repeated wamids of the messages and the ledger and, where the
+    messages are likely to load in bulk, their identity digests."""
+    return LineReader(
+        legacy.uri,
+        [
+            PlainMessages.repeated(legacy),
+            message_digests_table(legacy, fill=messages_in_bulk),
+            PlainLedger.repeated(legacy),
+        ],
+    )

@@ -6,13 +6,14 @@ flat whatever the size of the file, and each batch query can be retried on its o
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+from conversations.legacy.layout import LEGACY_TABLES, MESSAGES, TableLayout
 from conversations.legacy.lines import fetch_tolerantly
-from conversations.legacy.rows import LEGACY_TABLES, MESSAGES, TableLayout
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -156,6 +157,15 @@ class LegacyDatabase:
                 return
             yield rows
             after = rows[-1][0]
+
+    def rows_with_ids(self, layout: TableLayout, ids: list[int]) -> list[tuple]:
+        """The rows (as batches gives them) whose `id` column holds one of `ids`."""
+        in_ids = "IN (SELECT value FROM json_each(?)) ORDER BY rowid"
+        where = f"{self.column(layout, 'id')} {in_ids}"
+        try:
+            return self._fetch(self.rows_select(layout, where), (json.dumps(ids),))
+        except sqlite3.DatabaseError as exc:
+            raise LegacyReadError(f"{self.path}: reading {layout.name} failed ({exc}).") from exc
 
     def _fetch(self, sql: str, params: tuple) -> list[tuple]:
         rows, invalid = fetch_tolerantly(self._connection, sql, params)

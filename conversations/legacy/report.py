@@ -10,6 +10,14 @@ from conversations.legacy.rows import Issue, Outcome
 SAMPLE_SIZE = 5
 
 
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What writing one batch did: rows new here, and rows already here (or repeated)."""
+
+    imported: int
+    duplicate: int
+
+
 @dataclass
 class TableReport:
     """Counters for one legacy table, filled in while the import runs.
@@ -65,6 +73,8 @@ class ImportReport:
     profiles_filled: int = 0  # existing profiles (e.g. from webhooks) whose blanks were filled
     blank_profiles_added: int = 0  # for conversations with no legacy profile
     dated_by_fallback: int = 0  # messages without a usable timestamp
+    # messages imported before their identity had a digest, found in this file and given it
+    messages_carried_over: int = 0
     invalid_utf8_values: int = 0
     # Legacy tables loaded in one transaction each, their indexes built at the end.
     loaded_in_bulk: list[str] = field(default_factory=list)

@@ -1,77 +1,36 @@
-"""The legacy bot's rows, parsed once into typed values (contract: ../shared/legacy/schema.sql).
+"""The legacy bot's rows, parsed once into typed rows (contract: ../shared/legacy/schema.sql).
 
-The old SQLite file is loosely typed: one column holds timestamps in five shapes, booleans in
-several spellings, phones with punctuation. Every value is normalised here, and each
-normaliser says how it went (an `Outcome`), so the importer can count and report what it
-had to rewrite or could not read instead of silently guessing.
+Each value goes through its normaliser (values.py), and the row keeps what was noted (its
+`issues`) and why it cannot be placed, if so (its `rejection`), for the report. A message
+row also gets its identity (identity.py): its row id and the digest of its raw values.
 """
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from functools import lru_cache
 from typing import NamedTuple
 
-from conversations.models import Conversation, Direction, Message, MessageType, Sender
+from conversations.legacy.identity import legacy_digest
+from conversations.legacy.values import (
+    MAX_OPENAI_ID,
+    MAX_WAMID,
+    MESSAGE_TYPES,
+    SENDERS,
+    Issue,
+    Outcome,
+    clean_field,
+    clean_text,
+    clean_wamid,
+    map_message_type,
+    map_sender,
+    normalise_phone,
+    parse_bool,
+    parse_timestamp,
+    shown,
+)
+from conversations.models import Direction, MessageType, Sender
 from profiles.models import ClientProfile
-
-MAX_WA_ID = Conversation._meta.get_field("wa_id").max_length
-MAX_WAMID = Message._meta.get_field("wamid").max_length
-MAX_OPENAI_ID = Conversation._meta.get_field("openai_conversation_id").max_length
-
-
-class Outcome(StrEnum):
-    OK = "ok"  # read as the contract describes it
-    NORMALISED = "normalised"  # rewritten to fit: punctuation, offsets, epochs, spellings, NULs
-    NULL = "null"  # NULL or empty where a value was expected
-    UNPARSEABLE = "unparseable"  # could not be read; the importer says what it did instead
-
-
-@dataclass(frozen=True, slots=True)
-class TableLayout:
-    """A legacy table as the importer reads it; older copies lack the optional columns."""
-
-    name: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return self.required + self.optional
-
-
-# completion_status and what_is_missing are not read: our function derives them.
-CONVERSATIONS = TableLayout(
-    "conversations", ("phone_number", "conversation_id", "created_at"), ("updated_at",)
-)
-CLIENT_PROFILES = TableLayout(
-    "client_profiles",
-    ("phone_number", "name", "last_name", "company", "email", "manual_mode", "created_at"),
-    ("ai_draft", "ai_draft_created_at", "notes", "updated_at"),
-)
-MESSAGES = TableLayout(
-    "messages",
-    ("id", "phone_number", "message_text", "sender", "timestamp"),
-    ("message_type", "whatsapp_id"),
-)
-PROCESSED_MESSAGES = TableLayout("processed_messages", ("whatsapp_id", "processed_at"))
-LEGACY_TABLES = (CONVERSATIONS, CLIENT_PROFILES, MESSAGES, PROCESSED_MESSAGES)
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One value that was not read as-is: which column, how it went, and what it was."""
-
-    column: str
-    outcome: Outcome
-    value: str  # the legacy value, shortened, for the report
-
-    def describe(self) -> str:
-        return f"{self.column} {self.value} {self.outcome}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +67,8 @@ class LegacyProfile:
 # The two tables of millions of rows get typed named tuples rather than frozen dataclasses,
 # whose __init__ (object.__setattr__ per field) cost about 1 µs a row, a tenth of an import.
 class LegacyMessage(NamedTuple):
-    legacy_id: int
+    legacy_id: int  # the row id: with legacy_digest, the message's identity (identity.py)
+    legacy_digest: int
     phone_number: str
     wa_id: str | None
     direction: Direction | None
@@ -128,216 +88,6 @@ class LegacyProcessedMessage(NamedTuple):
     processed_at: datetime | None
     issues: tuple[Issue, ...] = ()
     rejection: str | None = None
-
-
-def shown(value: object, limit: int = 60) -> str:
-    """A legacy value as a report shows it: quoted, and short."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 1]}…"
-
-
-def _as_text(value: object) -> str | None:
-    if isinstance(value, bytes):
-        try:
-            return value.decode()
-        except UnicodeDecodeError:
-            return None
-    return value if isinstance(value, str) else None
-
-
-def _from_epoch(seconds: float) -> datetime | None:
-    if not math.isfinite(seconds):
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def parse_timestamp(value: object) -> tuple[datetime | None, Outcome]:
-    """Any of the legacy shapes as an aware UTC datetime.
-
-    OK: the UTC text shapes the bot wrote ('2024-03-01 09:15:22', naive isoformat, an
-    isoformat at +00:00). NORMALISED: another offset (converted), a Unix epoch in seconds
-    (number or digits), a bare date (midnight UTC), surrounding spaces. NULL: NULL or ''.
-    UNPARSEABLE: anything else, including epochs out of datetime's range (milliseconds).
-    """
-    if type(value) is str:  # the common case, first and fast
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return _parse_other_timestamp(value)
-        outcome = Outcome.OK if len(value) > 10 else Outcome.NORMALISED  # a bare date
-        return _as_utc(parsed, outcome)
-    return _parse_other_timestamp(value)
-
-
-def _as_utc(parsed: datetime, outcome: Outcome) -> tuple[datetime | None, Outcome]:
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC), outcome
-    if parsed.utcoffset():
-        outcome = Outcome.NORMALISED
-    try:
-        return parsed.astimezone(UTC), outcome
-    except OverflowError:
-        return None, Outcome.UNPARSEABLE
-
-
-def _parse_other_timestamp(value: object) -> tuple[datetime | None, Outcome]:
-    if value is None:
-        return None, Outcome.NULL
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        parsed = _from_epoch(value)
-        return (parsed, Outcome.NORMALISED) if parsed else (None, Outcome.UNPARSEABLE)
-    text = _as_text(value)
-    if text is None:
-        return None, Outcome.UNPARSEABLE
-    stripped = text.strip()
-    if not stripped:
-        return None, Outcome.NULL
-    try:
-        parsed = datetime.fromisoformat(stripped)
-    except ValueError:
-        try:
-            number = float(stripped)
-        except ValueError:
-            return None, Outcome.UNPARSEABLE
-        parsed = _from_epoch(number)
-        return (parsed, Outcome.NORMALISED) if parsed else (None, Outcome.UNPARSEABLE)
-    return _as_utc(parsed, Outcome.NORMALISED)
-
-
-_TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
-_FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
-
-
-def parse_bool(value: object) -> tuple[bool | None, Outcome]:
-    """0/1 are OK; 'true'/'False'/'yes'… are NORMALISED; NULL/'' NULL; anything else
-    (2, 'maybe') UNPARSEABLE rather than guessed from truthiness."""
-    if value is None:
-        return None, Outcome.NULL
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if value in (0, 1):
-            return bool(value), Outcome.OK
-        return None, Outcome.UNPARSEABLE
-    text = _as_text(value)
-    if text is None:
-        return None, Outcome.UNPARSEABLE
-    word = text.strip().lower()
-    if not word:
-        return None, Outcome.NULL
-    if word in _TRUE:
-        return True, Outcome.NORMALISED
-    if word in _FALSE:
-        return False, Outcome.NORMALISED
-    return None, Outcome.UNPARSEABLE
-
-
-_PHONE_PUNCTUATION = frozenset("+-().")
-
-
-@lru_cache(maxsize=65536)
-def normalise_phone(value: object) -> tuple[str | None, Outcome]:
-    """A wa_id as digits only, so '+52 1 55-1234-5678' and '5215512345678' are one user.
-
-    Spaces, '+', '-', '(', ')' and '.' are dropped (NORMALISED), as are non-ASCII decimal
-    digits turned ASCII; a letter, or no digit at all, is UNPARSEABLE: never guessed.
-    """
-    if value is None:
-        return None, Outcome.NULL
-    if isinstance(value, int) and not isinstance(value, bool):
-        text = str(abs(value))
-    elif isinstance(value, float) and value.is_integer():
-        text = str(abs(int(value)))
-    else:
-        text = _as_text(value)
-        if text is None:
-            return None, Outcome.UNPARSEABLE
-    if text.isascii() and text.isdigit():
-        return (text, Outcome.OK) if len(text) <= MAX_WA_ID else (None, Outcome.UNPARSEABLE)
-    if not text.strip():
-        return None, Outcome.NULL
-    digits = []
-    for char in text:
-        if char.isdecimal():
-            digits.append(str(unicodedata.decimal(char)))
-        elif not (char.isspace() or char in _PHONE_PUNCTUATION):
-            return None, Outcome.UNPARSEABLE
-    wa_id = "".join(digits)
-    if not wa_id or len(wa_id) > MAX_WA_ID:
-        return None, Outcome.UNPARSEABLE
-    return wa_id, Outcome.NORMALISED
-
-
-# 'assistant' is what some versions of the old bot wrote for its own replies.
-SENDERS: dict[str, tuple[Direction, Sender]] = {
-    "user": (Direction.IN, Sender.USER),
-    "bot": (Direction.OUT, Sender.BOT),
-    "assistant": (Direction.OUT, Sender.BOT),
-    "agent": (Direction.OUT, Sender.AGENT),
-}
-
-
-def map_sender(value: object) -> tuple[tuple[Direction, Sender] | None, Outcome]:
-    """Who wrote a message; an unknown sender is UNPARSEABLE, never guessed."""
-    if isinstance(value, str):
-        if (known := SENDERS.get(value)) is not None:
-            return known, Outcome.OK
-        if (known := SENDERS.get(value.strip().lower())) is not None:
-            return known, Outcome.NORMALISED
-    return None, Outcome.UNPARSEABLE
-
-
-_MESSAGE_TYPES = {kind.value: kind for kind in MessageType}
-
-
-def map_message_type(value: object) -> tuple[MessageType, Outcome]:
-    """Meta's type names are kept; NULL/'' is text; anything else is stored as unsupported."""
-    if value is None or value == "":
-        return MessageType.TEXT, Outcome.OK
-    if isinstance(value, str):
-        if (kind := _MESSAGE_TYPES.get(value)) is not None:
-            return kind, Outcome.OK
-        if (kind := _MESSAGE_TYPES.get(value.strip().lower())) is not None:
-            return kind, Outcome.NORMALISED
-    return MessageType.UNSUPPORTED, Outcome.NORMALISED
-
-
-def clean_text(value: object) -> tuple[str, Outcome]:
-    """Text kept byte for byte and never cut; only NUL is removed (Postgres refuses it)."""
-    if type(value) is str:
-        if "\x00" not in value:
-            return value, Outcome.OK
-        return value.replace("\x00", ""), Outcome.NORMALISED
-    if value is None:
-        return "", Outcome.NULL
-    if isinstance(value, bytes):
-        return value.decode(errors="replace").replace("\x00", ""), Outcome.NORMALISED
-    return str(value), Outcome.NORMALISED
-
-
-def clean_field(value: object, max_length: int) -> tuple[str, Outcome]:
-    """A short profile or id field: NUL removed, outer spaces trimmed, cut to the column."""
-    text, outcome = clean_text(value)
-    cleaned = text.strip()[:max_length]
-    if cleaned != text and outcome is Outcome.OK:
-        outcome = Outcome.NORMALISED
-    return cleaned, Outcome.OK if outcome is Outcome.NULL else outcome
-
-
-def clean_wamid(value: object) -> tuple[str | None, Outcome]:
-    """A WhatsApp message id, or None: NULL is normal (the old bot's own replies had none)."""
-    if value is None:
-        return None, Outcome.OK
-    text = _as_text(value)
-    if text is None:
-        return None, Outcome.UNPARSEABLE
-    wamid = text.strip()
-    if not wamid:
-        return None, Outcome.OK
-    if "\x00" in wamid or len(wamid) > MAX_WAMID:
-        return None, Outcome.UNPARSEABLE
-    return wamid, Outcome.OK if wamid == text else Outcome.NORMALISED
 
 
 class _Issues:
@@ -441,7 +191,7 @@ def parse_profile(row: tuple) -> LegacyProfile:
 
 _OK = Outcome.OK
 _sender_of = SENDERS.get
-_type_of = _MESSAGE_TYPES.get
+_type_of = MESSAGE_TYPES.get
 _from_isoformat = datetime.fromisoformat
 # tuple.__new__ straight: a NamedTuple's own __new__ is a Python function with defaults,
 # and cost a message row about 0.8 µs.
@@ -489,7 +239,7 @@ def parse_message(row: tuple) -> LegacyMessage:
     for the plain case the bot wrote (a known sender, text without NUL, a naive UTC
     timestamp, a known type, a trimmed wamid), which is what the normaliser would return
     as OK; anything else goes through the normaliser and is noted. Most rows call no
-    function but the cached phone lookup.
+    function but the cached phone lookup and the digest of their raw values.
     """
     _rowid, legacy_id, phone, text, sender, timestamp, message_type, whatsapp_id = row
     issues: list[Issue] = []
@@ -521,6 +271,7 @@ def parse_message(row: tuple) -> LegacyMessage:
         LegacyMessage,
         (
             legacy_id,
+            legacy_digest(phone, sender, timestamp, text),
             phone if type(phone) is str else str(phone),
             wa_id,
             direction,

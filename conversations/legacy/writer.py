@@ -1,48 +1,50 @@
 """Writes one batch of parsed legacy rows at a time, each batch in its own transaction, or
-a whole table in one when it loads in bulk (DatabaseWriter._in_bulk).
+a whole table in one when it loads in bulk (loading.py).
 
-Existing rows win: a conversation or profile already here (a re-run, or the webhook got
-there first) keeps its values and only gets blank fields filled from the legacy row, and
-its `created_at` moves earlier, never later. Activity clocks are set at the end from the
-imported messages, never moved backwards.
+What is a duplicate is decided by the database's unique keys (inserts.py): a conversation
+by wa_id, one profile per conversation, a message by wamid and by its legacy identity
+(identity.py), a processed message by wamid. Existing rows win (merging.py). Activity
+clocks are set at the end from the imported messages, never moved backwards.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
 
-from conversations.legacy.bulk import (
-    TableShape,
+from conversations.legacy.carry_over import carry_over_old_keys
+from conversations.legacy.clocks import settle_conversation_clocks
+from conversations.legacy.inserts import (
     commit_lazily,
-    constants_as_column_defaults,
-    copy_lines,
-    indexes_built_after,
     insert_new_rows,
     make_durable,
-    unique_keys_checked_after,
     values_where_in,
 )
-from conversations.legacy.clocks import settle_conversation_clocks
-from conversations.legacy.lines import LineReader
-from conversations.legacy.plain import PlainLedger, PlainMessages, start_reading_lines
-from conversations.legacy.reader import LegacyDatabase, LegacyReadError
-from conversations.legacy.report import ImportReport, Progress
+from conversations.legacy.layout import MESSAGES
+from conversations.legacy.loading import BulkLoads
+from conversations.legacy.merging import (
+    FILLABLE_PROFILE_FIELDS,
+    blank_profile,
+    by_wa_id,
+    fill_blank_profile_fields,
+    fill_conversation,
+    latest,
+    merge_conversation,
+    merge_profile,
+)
+from conversations.legacy.reader import LegacyDatabase
+from conversations.legacy.report import BatchResult, ImportReport, Progress
 from conversations.legacy.rows import (
-    CLIENT_PROFILES,
-    MESSAGES,
-    PROCESSED_MESSAGES,
     LegacyConversation,
     LegacyMessage,
     LegacyProcessedMessage,
     LegacyProfile,
 )
+from conversations.legacy.shape import TableShape
 from conversations.models import Conversation, Direction, Message, MessageStatus
 from profiles.completeness import PROFILE_FIELDS, missing_profile_fields
 from profiles.models import ClientProfile, FieldSource, ProfileFieldSource
@@ -51,83 +53,10 @@ from webhooks.models import ProcessedMessage
 BULK_UPDATE_SIZE = 500
 # wa_id → (conversation pk, created_at), so a batch of messages rarely has to look them up.
 CONVERSATION_CACHE_SIZE = 200_000
-FILLABLE_PROFILE_FIELDS = (*PROFILE_FIELDS, "notes")
 MAX_SOURCE_VALUE = ProfileFieldSource._meta.get_field("value").max_length
 
 
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    imported: int
-    duplicate: int
-
-
-def _earliest(*values: datetime | None) -> datetime | None:
-    return min((v for v in values if v is not None), default=None)
-
-
-def _latest(*values: datetime | None) -> datetime | None:
-    return max((v for v in values if v is not None), default=None)
-
-
-def merge_conversation(first: LegacyConversation, other: LegacyConversation) -> LegacyConversation:
-    """Two spellings of one phone: the first row's values, its blanks filled by the other."""
-    return dataclasses.replace(
-        first,
-        openai_conversation_id=first.openai_conversation_id or other.openai_conversation_id,
-        created_at=_earliest(first.created_at, other.created_at),
-        updated_at=_latest(first.updated_at, other.updated_at),
-    )
-
-
-def merge_profile(first: LegacyProfile, other: LegacyProfile) -> LegacyProfile:
-    filled = {f: getattr(first, f) or getattr(other, f) for f in FILLABLE_PROFILE_FIELDS}
-    if not first.ai_draft:
-        filled.update(ai_draft=other.ai_draft, ai_draft_created_at=other.ai_draft_created_at)
-    return dataclasses.replace(
-        first,
-        created_at=_earliest(first.created_at, other.created_at),
-        updated_at=_latest(first.updated_at, other.updated_at),
-        **filled,
-    )
-
-
-def by_wa_id(rows: Iterable, merge) -> dict:
-    """The batch's rows keyed by wa_id, rows of one phone merged in legacy order."""
-    merged: dict = {}
-    for row in rows:
-        merged[row.wa_id] = merge(merged[row.wa_id], row) if row.wa_id in merged else row
-    return merged
-
-
-def _fill_conversation(conversation: Conversation, legacy: LegacyConversation) -> bool:
-    """An existing conversation keeps its thread id; it only started earlier, if anything."""
-    changed = False
-    if legacy.openai_conversation_id and not conversation.openai_conversation_id:
-        conversation.openai_conversation_id = legacy.openai_conversation_id
-        changed = True
-    if legacy.created_at and legacy.created_at < conversation.created_at:
-        conversation.created_at = legacy.created_at
-        changed = True
-    return changed
-
-
-def fill_blank_profile_fields(
-    profile: ClientProfile, legacy: LegacyProfile, *, now: datetime
-) -> list[str]:
-    """Fill what the profile lacks from the legacy row; returns the value fields filled."""
-    filled = []
-    for name in FILLABLE_PROFILE_FIELDS:
-        if not getattr(profile, name).strip() and getattr(legacy, name):
-            setattr(profile, name, getattr(legacy, name))
-            filled.append(name)
-    if not profile.ai_draft and legacy.ai_draft:
-        profile.ai_draft = legacy.ai_draft
-        profile.ai_draft_created_at = legacy.ai_draft_created_at or now
-        filled.append("ai_draft")
-    return filled
-
-
-class DatabaseWriter:
+class DatabaseWriter(BulkLoads):
     """Writes batches for real; what is a duplicate is decided by unique constraints."""
 
     def __init__(self, report: ImportReport, *, now: datetime):
@@ -175,6 +104,7 @@ class DatabaseWriter:
                 "sent_at",
                 "timestamp",
                 "legacy_id",
+                "legacy_digest",
                 "content",
             ),
             now=now,
@@ -201,7 +131,7 @@ class DatabaseWriter:
                     wa_id,
                     legacy.openai_conversation_id,
                     legacy.created_at or self.now,
-                    _latest(legacy.updated_at, legacy.created_at) or self.now,
+                    latest(legacy.updated_at, legacy.created_at) or self.now,
                 )
                 for wa_id, legacy in merged.items()
                 if wa_id not in existing
@@ -210,7 +140,7 @@ class DatabaseWriter:
             changed = [
                 conversation
                 for conversation in existing.values()
-                if _fill_conversation(conversation, merged[conversation.wa_id])
+                if fill_conversation(conversation, merged[conversation.wa_id])
             ]
             Conversation.objects.bulk_update(
                 changed, ["openai_conversation_id", "created_at"], batch_size=BULK_UPDATE_SIZE
@@ -253,7 +183,7 @@ class DatabaseWriter:
             name=legacy.name, last_name=legacy.last_name, company=legacy.company, email=legacy.email
         )
         created = legacy.created_at or self.now
-        updated = _latest(legacy.updated_at, created)
+        updated = latest(legacy.updated_at, created)
         return self._profiles.row(
             conversation_id,
             legacy.name,
@@ -333,105 +263,13 @@ class DatabaseWriter:
             insert_new_rows(self._sources, sources)
         return BatchResult(result.inserted, len(batch) - result.inserted)
 
-    # bulk loads
-
-    @contextmanager
-    def _in_bulk(
-        self, table: str, model, total: int, *, online: bool, steps: Iterable
-    ) -> Iterator[None]:
-        """On PostgreSQL, unless `online`, a first import of a legacy table (the model
-        holds fewer rows than the file) is one transaction, lazily committed, inside the
-        bulk-load `steps` (context managers, entered in order); a file that breaks
-        meanwhile says that none of the table's rows were kept. Otherwise each batch
-        commits on its own, and the steps are never entered."""
-        if online or connection.vendor != "postgresql" or model.objects.count() >= total:
-            yield
-            return
-        self.report.loaded_in_bulk.append(table)
-        try:
-            with transaction.atomic(), ExitStack() as stack:
-                commit_lazily()
-                for step in steps:
-                    stack.enter_context(step)
-                yield
-        except LegacyReadError as error:
-            raise LegacyReadError(
-                f"{error} The {table.replace('_', ' ')} were being loaded in one transaction: "
-                "none of them were kept."
-            ) from error
-
-    def loading_profiles(
-        self, total: int, progress: Progress, *, online: bool
-    ) -> AbstractContextManager[None]:
-        """Around the profiles table: in bulk (see _in_bulk), the profiles' and their
-        field sources' secondary indexes and foreign keys are built at the end; checking
-        a foreign key per row at each commit took a third of the table's time."""
-        return self._in_bulk(
-            CLIENT_PROFILES.name,
-            ClientProfile,
-            total,
-            online=online,
-            steps=(
-                indexes_built_after(ClientProfile, progress, "profile indexes"),
-                indexes_built_after(ProfileFieldSource, progress, "profile source indexes"),
-            ),
-        )
-
-    def loading_messages(
-        self, total: int, progress: Progress, *, online: bool
-    ) -> AbstractContextManager[None]:
-        """Around the messages table: in bulk (see _in_bulk), the table's secondary indexes
-        and foreign keys are built at the end (bulk.indexes_built_after), about three
-        times faster, its unique wamid and legacy id keys are checked once at the end
-        (a message already stored, a webhook's or an earlier run's, counts as the
-        duplicate), and its constant columns are defaults meanwhile; the table is locked
-        and a failure keeps none of the messages. Otherwise each batch commits on its own
-        into the live indexes."""
-        return self._in_bulk(
-            MESSAGES.name,
-            Message,
-            total,
-            online=online,
-            steps=(
-                indexes_built_after(Message, progress, "message indexes"),
-                constants_as_column_defaults(self._messages),
-                # last, so its repeats are removed before the other indexes are built
-                self._keys_checked_after(
-                    Message, MESSAGES.name, ("wamid", "legacy_id"), progress, "message keys"
-                ),
-            ),
-        )
-
-    @contextmanager
-    def _keys_checked_after(
-        self, model, table: str, columns: tuple[str, ...], progress: Progress, label: str
-    ) -> Iterator[None]:
-        """bulk.unique_keys_checked_after, its removed repeats counted as duplicates of
-        the legacy `table`."""
-        with unique_keys_checked_after(model, progress, label, columns) as repeated:
-            yield
-        self.report.tables[table].drop_repeated(repeated.removed)
-
-    def loading_ledger(
-        self, total: int, progress: Progress, *, online: bool
-    ) -> AbstractContextManager[None]:
-        """Around the processed-message ledger: in bulk (see _in_bulk), its unique wamid
-        key is checked once at the end (bulk.unique_keys_checked_after), and a wamid it
-        already held (a webhook's, an earlier run's) counts as a duplicate. The table is
-        locked meanwhile: the worker's reply claims wait for it."""
-        return self._in_bulk(
-            PROCESSED_MESSAGES.name,
-            ProcessedMessage,
-            total,
-            online=online,
-            steps=(
-                self._keys_checked_after(
-                    ProcessedMessage, PROCESSED_MESSAGES.name, ("wamid",), progress, "ledger keys"
-                ),
-            ),
-        )
-
     # messages
+
+    def carry_over(self, legacy: LegacyDatabase, progress: Progress, *, page_size: int) -> None:
+        """Before any message is written: the messages imported before 0013 that this file
+        holds get their digest (carry_over.py), so that none is written again."""
+        carried = carry_over_old_keys(legacy, progress, page_size=page_size, write=True)
+        self.report.messages_carried_over += len(carried.legacy_ids)
 
     def messages(self, batch: list[LegacyMessage]) -> BatchResult:
         started: dict[str, datetime | None] = {}  # each phone's earliest time in the batch
@@ -448,6 +286,7 @@ class DatabaseWriter:
             undated = 0
             for (
                 legacy_id,
+                legacy_digest,
                 _phone,
                 wa_id,
                 direction,
@@ -478,6 +317,7 @@ class DatabaseWriter:
                         when if outbound else None,
                         when,
                         legacy_id,
+                        legacy_digest,
                         prepare("content", {"legacy_type": legacy_type})
                         if legacy_type
                         else no_content,
@@ -491,39 +331,6 @@ class DatabaseWriter:
             result = insert_new_rows(self._messages, rows, order_by=order)
         return BatchResult(result.inserted, len(batch) - result.inserted)
 
-    def reading_lines(self, legacy: LegacyDatabase, *, online: bool) -> LineReader | None:
-        """The process that reads plain rows as COPY lines (lines.py, plain.py), started at
-        the beginning of an import that may load tables in bulk: on PostgreSQL, unless
-        `online`. The caller closes it."""
-        if connection.vendor != "postgresql" or online:
-            return None
-        return start_reading_lines(legacy)
-
-    def plain_messages(
-        self, legacy: LegacyDatabase, lines: LineReader | None
-    ) -> PlainMessages | None:
-        """SQLite's own COPY lines for the plain legacy messages (plain.py), where the
-        messages load in bulk (their keys checked at the end: no line can meet one); None
-        elsewhere: every row is then read as values and written by `messages`."""
-        if (
-            lines is None
-            or MESSAGES.name not in self.report.loaded_in_bulk
-            or not PlainMessages.suit(legacy)
-        ):
-            return None
-        known = (
-            Conversation.objects.filter(wa_id__isnull=False)
-            .values_list("wa_id", "pk")
-            .iterator(chunk_size=10_000)
-        )
-        return PlainMessages(legacy, lines, self._messages.given_columns, known)
-
-    def message_lines(self, lines: str, count: int) -> BatchResult:
-        """Plain messages' COPY lines straight into the table (see plain_messages); their
-        keys are checked at the end of the bulk load."""
-        copy_lines(self._messages, lines)
-        return BatchResult(count, 0)
-
     # processed messages
 
     def processed(self, batch: list[LegacyProcessedMessage]) -> BatchResult:
@@ -532,22 +339,6 @@ class DatabaseWriter:
             commit_lazily()
             result = insert_new_rows(self._processed, rows)
         return BatchResult(result.inserted, len(batch) - result.inserted)
-
-    def plain_ledger(self, legacy: LegacyDatabase, lines: LineReader | None) -> PlainLedger | None:
-        """SQLite's own COPY lines for the plain ledger rows (plain.py), where the ledger
-        loads in bulk (its unique key checked at the end: no line can meet it); None
-        elsewhere."""
-        if (
-            lines is None
-            or PROCESSED_MESSAGES.name not in self.report.loaded_in_bulk
-            or not PlainLedger.suit(legacy)
-        ):
-            return None
-        return PlainLedger(legacy, lines, self._processed.given_columns)
-
-    def ledger_lines(self, lines: str, count: int) -> BatchResult:
-        copy_lines(self._processed, lines)
-        return BatchResult(count, 0)
 
     # the end
 
@@ -603,19 +394,5 @@ class DatabaseWriter:
         without = Conversation.objects.filter(
             pk__gte=first_pk, pk__lte=last_pk, profile__isnull=True
         ).values_list("pk", "created_at")
-        rows = [self._profile_row(pk, _blank_profile(created_at)) for pk, created_at in without]
+        rows = [self._profile_row(pk, blank_profile(created_at)) for pk, created_at in without]
         return insert_new_rows(self._profiles, rows).inserted
-
-
-def _blank_profile(created_at: datetime) -> LegacyProfile:
-    return LegacyProfile(
-        row=0,
-        phone_number="",
-        wa_id=None,
-        name="",
-        last_name="",
-        company="",
-        email="",
-        manual_mode=False,
-        created_at=created_at,
-    )

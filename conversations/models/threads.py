@@ -227,7 +227,15 @@ class Message(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="The row id in the legacy Flask bot's database, so a re-import adds nothing.",
+        help_text="The row id in the legacy Flask bot's database it was imported from.",
+    )
+    # With legacy_id, what makes it the same message in a grown copy of that file and another
+    # one in a different file (conversations/legacy/identity.py); NULL if imported before.
+    legacy_digest = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A digest of the legacy row's raw values, so a re-import adds nothing.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -272,9 +280,9 @@ class Message(models.Model):
                 name="message_idempotency_key_unique",
             ),
             models.UniqueConstraint(
-                fields=["legacy_id"],
+                fields=["legacy_id", "legacy_digest"],
                 condition=Q(legacy_id__isnull=False),
-                name="message_legacy_id_unique",
+                name="message_legacy_key_unique",
             ),
             models.CheckConstraint(condition=~Q(wamid=""), name="message_wamid_not_empty"),
             models.CheckConstraint(

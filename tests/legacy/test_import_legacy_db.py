@@ -18,8 +18,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from conversations.legacy import loading as loading_module
 from conversations.legacy import plain
-from conversations.legacy import writer as writer_module
 from conversations.legacy.importer import import_legacy_database
 from conversations.legacy.writer import DatabaseWriter
 from conversations.management.commands.import_legacy_db import TerminalProgress
@@ -780,6 +780,7 @@ NEAR_PLAIN_VALUES = {
         "",
         'quotes " and "" and , commas',
         "tab\there, lines\nand\r\nreturns, a backslash \\ and \\N and \\.",
+        "a unit separator \x1f inside",  # the one the digest joins values with (identity.py)
         "\\.",
         "NUL\x00inside",
         "عائشة 🙏 Zoë, Łukasz",
@@ -875,12 +876,20 @@ def near_plain_messages(db) -> int:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("digests", ["read_ahead", "inline"])
 def test_plain_rows_written_by_sqlite_are_stored_as_parse_message_reads_them(
-    legacy_db, import_legacy_db, monkeypatch
+    legacy_db, import_legacy_db, monkeypatch, digests
 ):
     db = legacy_db()
     total = near_plain_messages(db)
     as_lines = lines_written(monkeypatch, "message_lines")
+    if digests == "inline":  # as when the reader did not expect a bulk load of messages
+        start = plain.start_reading_lines
+        monkeypatch.setattr(
+            loading_module,
+            "start_reading_lines",
+            lambda legacy, **kw: start(legacy, messages_in_bulk=False),
+        )
 
     output = import_legacy_db(db.path, "--batch-size", "7")
 
@@ -1105,15 +1114,15 @@ def test_the_process_reading_plain_rows_is_gone_when_the_import_ends(legacy_db, 
     db = fill_with_quirks(legacy_db())
     started = []
     start = plain.start_reading_lines
-    reading = lambda legacy: started.append(start(legacy)) or started[-1]  # noqa: E731
+    reading = lambda legacy, **kw: started.append(start(legacy, **kw)) or started[-1]  # noqa: E731
 
-    with patch.object(writer_module, "start_reading_lines", reading):
+    with patch.object(loading_module, "start_reading_lines", reading):
         output = import_legacy_db(db.path)
 
     assert summary_row(output, "messages")[1] == 8
     assert len(started) == 1  # one reader, for messages and ledger
     assert line_readers() == []
-    with patch.object(writer_module, "start_reading_lines", reading):
+    with patch.object(loading_module, "start_reading_lines", reading):
         import_legacy_db(db.path, "--online")
     assert len(started) == 1  # --online reads as values: no reader
 

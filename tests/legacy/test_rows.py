@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conversations.legacy.rows import (
+from conversations.legacy.rows import parse_message, parse_processed_message
+from conversations.legacy.values import (
     Outcome,
     clean_text,
     clean_wamid,
@@ -12,8 +13,6 @@ from conversations.legacy.rows import (
     map_sender,
     normalise_phone,
     parse_bool,
-    parse_message,
-    parse_processed_message,
     parse_timestamp,
 )
 from conversations.models import Direction, MessageType, Sender

@@ -2,8 +2,9 @@
 legacy bot.
 
 Imports the old Flask bot's SQLite database (conversations, client profiles, messages and
-the processed-message ledger). Safe to re-run: rows already here are skipped. Progress goes
-to stderr (redrawn lines on a terminal, plain lines in logs), the summary to stdout.
+the processed-message ledger). Safe to re-run: rows already here are skipped, and a second,
+different legacy database is imported beside the first. Progress goes to stderr (redrawn
+lines on a terminal, plain lines in logs), the summary to stdout.
 
 On PostgreSQL a first import loads the profiles, the messages and the ledger in one
 transaction each and builds their indexes at the end, locking those tables meanwhile;
@@ -186,6 +187,11 @@ def render_summary(report: ImportReport) -> str:
             report.dated_by_fallback,
             "message(s) without a usable timestamp, dated at their "
             "conversation's start (else the import time).",
+        ),
+        (
+            report.messages_carried_over,
+            "message(s) imported before this version were found in this file and keyed by "
+            "its content (counted as duplicate).",
         ),
         (report.invalid_utf8_values, "text value(s) were not UTF-8: the bad bytes became U+FFFD."),
     )
