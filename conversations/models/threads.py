@@ -205,6 +205,13 @@ class Message(models.Model):
         "bot reply", max_length=10, choices=ReplyState, default=ReplyState.NONE, blank=True
     )
     reply_attempts = models.PositiveSmallIntegerField(default=0)
+    asked_for = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The profile fields this bot message asked the lead for (comma-separated), "
+        "so that the lead's answer is read as the answer to that question.",
+    )
     idempotency_key = models.UUIDField(
         null=True,
         blank=True,

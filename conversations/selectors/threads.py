@@ -122,7 +122,7 @@ def recent_history(conversation_id: int, *, exclude: list[int], limit: int = 20)
         .filter(revoked_at__isnull=True)
         .exclude(direction=Direction.OUT, status=MessageStatus.FAILED)
         .order_by("-timestamp", "-id")
-        .only("id", "direction", "text", "timestamp")[:limit]
+        .only("id", "direction", "text", "timestamp", "asked_for")[:limit]
     )
     return list(newest)[::-1]
 

@@ -26,6 +26,7 @@ from conversations.brain import (
     ProfileUpdate,
     get_brain,
 )
+from conversations.brain.rules import fields_asked_in
 from conversations.models import (
     Conversation,
     Direction,
@@ -40,7 +41,7 @@ from conversations.services import live
 from conversations.services.log import log_action
 from conversations.services.outbound import queue_text
 from conversations.services.reply_queue import claim_reply
-from profiles.completeness import PROFILE_FIELDS
+from profiles.completeness import MISSING_SEPARATOR, PROFILE_FIELDS
 from profiles.models import ClientProfile
 from profiles.services import apply_bot_updates
 
@@ -75,7 +76,19 @@ def build_turn(conversation_id: int, profile: ClientProfile, pending: list[Messa
         )
         for item in context
     ) + tuple(HistoryItem(role="user", text=message.text[:BRAIN_TEXT_CHARS]) for message in pending)
-    return BrainTurn(history=history, profile=_snapshot(profile))
+    return BrainTurn(history=history, profile=_snapshot(profile), last_asked=_last_asked(context))
+
+
+def _last_asked(context: list[Message]) -> tuple[str, ...]:
+    """What the last message to the user asked for: as the brain recorded it, or read from
+    its words when nobody recorded it (an agent's question, an edited draft, an import)."""
+    for message in reversed(context):
+        if message.direction == Direction.OUT:
+            if message.asked_for:
+                recorded = message.asked_for.split(MISSING_SEPARATOR)
+                return tuple(field for field in PROFILE_FIELDS if field in recorded)
+            return fields_asked_in(message.text)
+    return ()
 
 
 def answer_pending_messages(conversation_id: int) -> str:
@@ -150,7 +163,7 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
     for update in reply.updates:
         apply_bot_updates(profile, [update], message=_message_for(update, claimed))
     if conversation.handoff_state == HandoffState.BOT and not profile.manual_mode:
-        queue_text(conversation, text=reply.text, sender=Sender.BOT)
+        queue_text(conversation, text=reply.text, sender=Sender.BOT, asked_for=reply.asks)
         Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.ANSWERED)
         return "answered"
 

@@ -29,6 +29,7 @@ from conversations.services import live
 from conversations.services.inbound import touch_conversation
 from conversations.services.log import log_action
 from conversations.transport import Outgoing, OutgoingText, SendError, get_transport, send
+from profiles.completeness import MISSING_SEPARATOR
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,19 @@ def check_can_send(conversation: Conversation, text: str) -> str:
 
 
 def queue_text(
-    conversation: Conversation, *, text: str, sender: str, actor=None, reply_to_wamid: str = ""
+    conversation: Conversation,
+    *,
+    text: str,
+    sender: str,
+    actor=None,
+    reply_to_wamid: str = "",
+    asked_for: tuple[str, ...] = (),
 ) -> Message:
-    """Write the outbound row and its send task together: both are durable, or neither."""
+    """Write the outbound row and its send task together: both are durable, or neither.
+
+    `asked_for` is the profile fields the text asks for (the brain says so), kept on the row
+    so that the lead's answer is read in its light.
+    """
     return queue_outbound(
         conversation,
         type=MessageType.TEXT,
@@ -75,6 +86,7 @@ def queue_text(
         sender=sender,
         actor=actor,
         reply_to_wamid=reply_to_wamid,
+        asked_for=MISSING_SEPARATOR.join(asked_for),
     )
 
 
