@@ -61,6 +61,12 @@ def missing_profile_fields(
     return Completeness(missing=tuple(f for f in PROFILE_FIELDS if f in missing))
 
 
+def stored_fields(stored: str) -> tuple[str, ...]:
+    """The profile fields a stored list names ("name, last_name"), in profile order."""
+    named = stored.split(MISSING_SEPARATOR)
+    return tuple(field for field in PROFILE_FIELDS if field in named)
+
+
 def missing_field_regex(field: str) -> str:
     """A regex that finds one field key in a stored `what_is_missing` (name ≠ last_name)."""
     return rf"(^|{MISSING_SEPARATOR}){field}({MISSING_SEPARATOR}|$)"

@@ -46,6 +46,13 @@ def conversation_language(turn: BrainTurn) -> str:
     return "en"
 
 
+def question_for(language: str, asks: tuple[str, ...]) -> str:
+    """The question asking for `asks` ("Could you tell me your first name and …?")."""
+    phrases = PHRASES[language]
+    fields = f" {phrases['and']} ".join(FIELD_WORDS[language][field] for field in asks)
+    return phrases["ask"].format(fields=fields)
+
+
 class OfflineBrain:
     def respond(self, turn: BrainTurn) -> BrainReply:
         language = conversation_language(turn)
@@ -58,9 +65,8 @@ class OfflineBrain:
         if not missing:
             return BrainReply(text=f"{greeting} {phrases['done']}", updates=tuple(updates))
         asks = tuple(missing[:FIELDS_PER_QUESTION])
-        fields = f" {phrases['and']} ".join(FIELD_WORDS[language][field] for field in asks)
         return BrainReply(
-            text=f"{greeting} {phrases['ask'].format(fields=fields)}",
+            text=f"{greeting} {question_for(language, asks)}",
             updates=tuple(updates),
             asks=asks,
         )

@@ -41,7 +41,7 @@ from conversations.services import live
 from conversations.services.log import log_action
 from conversations.services.outbound import queue_text
 from conversations.services.reply_queue import claim_reply
-from profiles.completeness import MISSING_SEPARATOR, PROFILE_FIELDS
+from profiles.completeness import stored_fields
 from profiles.models import ClientProfile
 from profiles.services import apply_bot_updates
 
@@ -58,7 +58,7 @@ def _snapshot(profile: ClientProfile) -> ProfileSnapshot:
         last_name=profile.last_name,
         company=profile.company,
         email=profile.email,
-        missing=tuple(f for f in profile.what_is_missing.split(", ") if f in PROFILE_FIELDS),
+        missing=stored_fields(profile.what_is_missing),
     )
 
 
@@ -85,8 +85,7 @@ def _last_asked(context: list[Message]) -> tuple[str, ...]:
     for message in reversed(context):
         if message.direction == Direction.OUT:
             if message.asked_for:
-                recorded = message.asked_for.split(MISSING_SEPARATOR)
-                return tuple(field for field in PROFILE_FIELDS if field in recorded)
+                return stored_fields(message.asked_for)
             return fields_asked_in(message.text)
     return ()
 

@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 
 from conversations.brain import BrainTurn, HistoryItem, ProfileSnapshot
-from conversations.brain.offline import FIELD_WORDS, PHRASES, OfflineBrain
+from conversations.brain.offline import PHRASES, OfflineBrain, question_for
 from profiles.completeness import PROFILE_FIELDS, is_valid_email, missing_profile_fields
 from tests.conversations.brain_corpus import CHATS, NON_ANSWERS, Bot, Chat, Lead
 
@@ -96,8 +96,7 @@ def bot_question(language: str, asks: tuple[str, ...]) -> str:
     """The question the offline brain itself would have asked for `asks`."""
     if not asks:
         return PHRASES[language]["hello"].format(name="")
-    fields = f" {PHRASES[language]['and']} ".join(FIELD_WORDS[language][field] for field in asks)
-    return PHRASES[language]["ask"].format(fields=fields)
+    return question_for(language, asks)
 
 
 @pytest.mark.parametrize(

@@ -87,10 +87,8 @@ def _particle_group(text: str, pos: int, *, lowercase_ok: bool) -> tuple[list[st
     end = match.end()
     following = NEXT_WORD.match(text, end)
     if _next_char(text, end) == "&" or (
-        following and following["word"][0].isupper() and not is_company_word(following["word"])
+        following and (following["word"][0].isupper() or is_company_word(following["word"]))
     ):
-        return None
-    if following and is_company_word(following["word"]):
         return None
     return words, end
 
