@@ -28,15 +28,19 @@ only a task that wakes up while its user is still typing defers itself once more
 default 3 s a drain would mostly measure the wait, and a batch worker would exit before the
 deferred tasks are due. The messages of a user still come
 in bursts here: the worker takes tasks in FIFO order, so a user's five messages are all stored
-before the first of their answer tasks runs, which answers them together in one reply (the
-four others find nothing pending). The per-message latency (inbound `created_at` → reply
+before their one answer task runs (a conversation has at most one waiting), which answers
+them together in one reply. The per-message latency (inbound `created_at` → reply
 `sent_at`) is therefore measured under a full backlog and mostly shows the queue order; a short
 paced phase at light load (`--probe-rate` messages/s for `--probe-seconds`, the worker running
-and idle-polling as in production) gives the latency of a quiet day, from the message being
-stored (an idle worker first polls for it: every second by default).
+and idle-polling every `--interval` of render.yaml's worker command) gives the latency of a
+quiet day, from the message being stored.
+
+Goals (issue 15), printed with this run's figure and never failing it: full pipeline at least
+0.75 of ingest only (end to end), reply p95 under 500 ms at light load.
 
 Checks: inbound stored, replies sent, messages answered twice (a reply that claimed no message,
-or a send attempted twice: must be 0), messages left unanswered (must be 0).
+or a send attempted twice: must be 0), messages left unanswered (must be 0), tasks left RUNNING
+or FAILED (must be 0); and how many answer tasks each conversation got (one per burst).
 
 Also printed, from the task rows: how long each kind of task ran on average, and the worker's
 own cost per task (dequeue, claim, recording the result), so the extra cost of the bot can be
@@ -54,12 +58,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,10 +85,23 @@ from bench._common import (  # noqa: E402
     wait_for,
     worker_env,
 )
+from bench._pipeline_figures import Phase, read_checks, read_round, read_tasks  # noqa: E402
 from tests.samples import text_webhook  # noqa: E402
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_pipeline_bench"
 WORKER_TIMEOUT = 240.0
+# Issue 15's goals: the bot costs at most a quarter of ingest's rate, and a quiet day's reply
+# leaves within half a second of the message being stored.
+GOAL_RATIO = 0.75
+GOAL_LIGHT_P95_MS = 500.0
+
+
+def production_poll_interval() -> str:
+    """How often render.yaml's worker polls an empty queue (django-tasks-db's default: 1 s)."""
+    blueprint = (ROOT / "render.yaml").read_text()
+    found = re.search(r"db_worker[^\n]*--interval[ =]([0-9.]+)", blueprint)
+    return found.group(1) if found else "1"
+
 
 FIRST = ["Ana", "Bruno", "Carla", "Diego", "Elena", "Farid", "Grace", "Hugo", "Inés", "Jonas"]
 LAST = ["Lopez", "Silva", "Moreau", "Okafor", "Nakamura", "Pérez", "Schmidt", "Rossi", "Kim"]
@@ -147,135 +164,6 @@ def build_load(tag: str, prefix: str, count: int, per_user: int) -> Load:
     return Load(tag=tag, requests=requests, wamids=wamids, users=users)
 
 
-# --- what the database says ---------------------------------------------------------------------
-
-
-@dataclass
-class Phase:
-    """One phase's figures, added up over its rounds, and its correctness counts."""
-
-    name: str
-    messages: int = 0
-    users: int = 0
-    wamids: list[str] = field(default_factory=list)
-    elapsed: float = 0.0  # first POST -> last task finished, summed over the rounds
-    posted_in: float = 0.0
-    worker_span: float = 0.0  # the worker's first task started -> its last finished
-    worker_cpu: float = 0.0  # the worker's CPU seconds, less what starting it costs
-    statuses: Counter = field(default_factory=Counter)
-    tasks: Counter = field(default_factory=Counter)  # (task, status) -> count
-    answers: Counter = field(default_factory=Counter)  # answer task return value -> count
-    task_runs: Counter = field(default_factory=Counter)  # task (outcome) -> count
-    task_seconds: Counter = field(default_factory=Counter)  # task (outcome) -> seconds run
-    stored: int = 0
-    answered: int = 0
-    unanswered: int = 0
-    replies: int = 0
-    replies_sent: int = 0
-    orphan_replies: int = 0
-    resent: int = 0
-    latencies: list[float] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return self.messages / self.elapsed
-
-    @property
-    def worker_rate(self) -> float:
-        return self.messages / self.worker_span
-
-    def time_per_task(self) -> str:
-        """Milliseconds each kind of task ran, and the worker's own cost per task besides."""
-        runs = sum(self.task_runs.values())
-        loop = (self.worker_span - sum(self.task_seconds.values())) / max(1, runs) * 1000
-        kinds = ", ".join(
-            f"{kind.replace('_task', '')} {self.task_seconds[kind] / n * 1000:.1f} ms x{n}"
-            for kind, n in sorted(self.task_runs.items())
-        )
-        return f"{kinds}; worker loop (dequeue, claim, record) {loop:.1f} ms per task"
-
-    @property
-    def unfinished(self) -> int:
-        return sum(n for (_, status), n in self.tasks.items() if status != "SUCCESSFUL")
-
-
-INBOUND_WITH_REPLY = """
-SELECT m.reply_state, r.id, r.status, extract(epoch FROM r.sent_at - m.created_at)
-FROM conversations_message m
-LEFT JOIN webhooks_processedmessage p ON p.wamid = m.wamid
-LEFT JOIN LATERAL (
-    -- The reply of the turn that claimed m: queued right after the claim, in the same
-    -- transaction, under a lock on the conversation (conversations/services/bot.py).
-    SELECT o.id, o.status, o.sent_at FROM conversations_message o
-    WHERE o.conversation_id = m.conversation_id AND o.direction = 'out'
-      AND o.created_at >= p.processed_at
-    ORDER BY o.created_at, o.id LIMIT 1
-) r ON true
-WHERE m.direction = 'in' AND m.wamid = ANY(%s)
-"""
-
-
-def read_round(database_url: str, phase: Phase, started: float) -> None:
-    """Add the tasks of the round that began at `started` (epoch seconds) to the phase."""
-    import psycopg
-
-    with psycopg.connect(database_url) as conn:
-        rows = conn.execute(
-            "SELECT task_path, status, count(*), min(started_at), max(finished_at) "
-            "FROM django_tasks_database_dbtaskresult WHERE enqueued_at >= to_timestamp(%s) "
-            "GROUP BY task_path, status",
-            (started,),
-        ).fetchall()
-        for path, status, n, _, _ in rows:
-            phase.tasks[path.rsplit(".", 1)[1], status] += n
-        first = min(row[3].timestamp() for row in rows if row[3])
-        last = max(row[4].timestamp() for row in rows if row[4])
-        phase.elapsed += last - started
-        phase.worker_span += last - first
-        phase.answers.update(
-            dict(
-                conn.execute(
-                    "SELECT return_value #>> '{}', count(*) "
-                    "FROM django_tasks_database_dbtaskresult "
-                    "WHERE enqueued_at >= to_timestamp(%s) AND task_path LIKE %s "
-                    "GROUP BY 1",
-                    (started, "%answer_conversation_task"),
-                ).fetchall()
-            )
-        )
-        for kind, n, seconds in conn.execute(
-            "SELECT regexp_replace(task_path, '.*[.]', '') || CASE WHEN task_path LIKE "
-            "'%%answer_conversation_task' THEN ' (' || (return_value #>> '{}') || ')' ELSE '' "
-            "END, count(*), sum(extract(epoch FROM finished_at - started_at)) "
-            "FROM django_tasks_database_dbtaskresult WHERE enqueued_at >= to_timestamp(%s) "
-            "AND finished_at IS NOT NULL GROUP BY 1",
-            (started,),
-        ):
-            phase.task_runs[kind] += n
-            phase.task_seconds[kind] += float(seconds)
-
-
-def read_checks(database_url: str, phase: Phase) -> None:
-    """Stored, answered, sent, doubled: every message of the phase; and their latencies."""
-    import psycopg
-
-    with psycopg.connect(database_url) as conn:
-        inbound = conn.execute(INBOUND_WITH_REPLY, (phase.wamids,)).fetchall()
-        (phase.replies, phase.replies_sent, phase.resent) = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE o.status = 'sent' AND o.wamid IS NOT NULL),"
-            " count(*) FILTER (WHERE o.send_attempts > 1) "
-            "FROM conversations_message o WHERE o.direction = 'out' AND o.conversation_id IN "
-            "(SELECT conversation_id FROM conversations_message WHERE wamid = ANY(%s))",
-            (phase.wamids,),
-        ).fetchone()
-    phase.stored = len(inbound)
-    phase.answered = sum(1 for state, *_ in inbound if state == "answered")
-    phase.unanswered = phase.stored - phase.answered
-    matched = {reply for _, reply, _, _ in inbound if reply is not None}
-    phase.orphan_replies = phase.replies - len(matched)
-    phase.latencies = sorted(float(late) for *_, late in inbound if late is not None)
-
-
 # --- the phases ---------------------------------------------------------------------------------
 
 
@@ -299,9 +187,11 @@ def run_probe(load: Load, rate: float, *, port, env, log, database_url) -> Phase
     """Paced messages with the worker running as in production: the latency of a quiet day."""
     phase = Phase(name="light load", messages=len(load.requests), users=load.users)
     phase.wamids = load.wamids
-    worker = start_worker(env, log)
+    interval = production_poll_interval()
+    worker = start_worker(env, log, "--interval", interval)
+    started = time.time()
     try:
-        time.sleep(3)  # let it start and go idle: it then polls every second, as in production
+        time.sleep(3)  # let it start and go idle: it then polls every `interval`, as in production
         _, statuses = asyncio.run(fire(port, load.requests, 1, rate))
         phase.statuses.update(statuses)
         deadline = time.monotonic() + 60
@@ -314,6 +204,7 @@ def run_probe(load: Load, rate: float, *, port, env, log, database_url) -> Phase
     finally:
         stop(worker)
     read_checks(database_url, phase)
+    read_tasks(database_url, phase, started)
     return phase
 
 
@@ -389,6 +280,23 @@ def main() -> None:
         sys.exit(1)
 
 
+def print_goals(ingest: Phase, pipeline: Phase, probe: Phase | None) -> None:
+    """The issue's goals, each with the figure of this run; speed, so they never fail it."""
+    ratio = pipeline.rate / ingest.rate
+    print(
+        f"goal full pipeline >= {GOAL_RATIO:.2f} x ingest only (end to end): {ratio:.2f} "
+        f"{'met' if ratio >= GOAL_RATIO else 'NOT MET'}"
+    )
+    if probe is None or not probe.latencies:
+        print(f"goal reply p95 < {GOAL_LIGHT_P95_MS:.0f} ms at light load: not measured")
+        return
+    p95 = percentile(probe.latencies, 0.95) * 1000
+    print(
+        f"goal reply p95 < {GOAL_LIGHT_P95_MS:.0f} ms at light load: {p95:.0f} ms "
+        f"{'met' if p95 < GOAL_LIGHT_P95_MS else 'NOT MET'}"
+    )
+
+
 def report(args, ingest: Phase, pipeline: Phase, probe, load_before, load_after, log_name) -> bool:
     print(
         f"PostgreSQL, daphne + one db_worker, production settings, offline brain, console "
@@ -428,6 +336,9 @@ def report(args, ingest: Phase, pipeline: Phase, probe, load_before, load_after,
         f"full pipeline: {pipeline.replies} replies for {pipeline.stored} messages "
         f"({pipeline.stored / max(1, pipeline.replies):.1f} per reply); answer tasks: {answers}"
     )
+    for phase in (pipeline, probe):
+        if phase is not None:
+            print(f"{phase.name}: {phase.answer_tasks_summary()}")
     lat = pipeline.latencies
     print(
         f"latency inbound created_at -> reply sent_at, full backlog: p50 "
@@ -440,8 +351,16 @@ def report(args, ingest: Phase, pipeline: Phase, probe, load_before, load_after,
             f"latency at light load ({probe.messages} messages at {args.probe_rate:g}/s from "
             f"{probe.users} users, worker running): p50 {percentile(lat, 0.5) * 1000:.0f} ms, "
             f"p95 {percentile(lat, 0.95) * 1000:.0f} ms, max {percentile(lat, 1.0) * 1000:.0f} ms"
-            f"; {probe.replies_sent} replies sent, {probe.unanswered} unanswered"
+            f"; {probe.replies_sent} replies sent, {probe.unanswered} unanswered; worker polls "
+            f"every {production_poll_interval()} s as in render.yaml"
         )
+    print_goals(ingest, pipeline, probe)
+    phases = [phase for phase in (ingest, pipeline, probe) if phase is not None]
+    stuck = sum(phase.left("RUNNING") + phase.left("FAILED") for phase in phases)
+    print(
+        "tasks left RUNNING or FAILED (must be 0): "
+        + ", ".join(f"{p.name} {p.left('RUNNING')} + {p.left('FAILED')}" for p in phases)
+    )
     problems = [
         f"{phase.name}: HTTP statuses {dict(phase.statuses)}"
         for phase in (ingest, pipeline, probe)
@@ -469,6 +388,7 @@ def report(args, ingest: Phase, pipeline: Phase, probe, load_before, load_after,
         or ingest.unfinished
         or pipeline.unfinished
         or (probe is not None and (probe.unanswered or probe.replies_sent != probe.replies))
+        or stuck
     )
     for problem in problems:
         print("PROBLEM:", problem)

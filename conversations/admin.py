@@ -53,6 +53,16 @@ def staff_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def reply_note(message: Message) -> str:
+    """The bot's state for an inbound message, with why it failed when the brain said so."""
+    if message.reply_state not in NOTEWORTHY_REPLY_STATES:
+        return ""
+    note = message.get_reply_state_display()
+    if message.reply_state == ReplyState.FAILED and message.reply_error:
+        note = f"{note} ({message.reply_error})"
+    return note
+
+
 def render_thread(conversation: Conversation, *, request=None) -> str:
     """The thread as the back office shows it: newest last, capped, with a link to all.
 
@@ -62,11 +72,7 @@ def render_thread(conversation: Conversation, *, request=None) -> str:
     tail = thread_tail(conversation)
     for message in tail.messages:
         message.sent_by_name = staff_name(message.sent_by)
-        message.reply_note = (
-            message.get_reply_state_display()
-            if message.reply_state in NOTEWORTHY_REPLY_STATES
-            else ""
-        )
+        message.reply_note = reply_note(message)
         message.hidden_chars = max(0, len(message.text) - THREAD_TEXT_CHARS)
         if message.hidden_chars:
             message.text = message.text[:THREAD_TEXT_CHARS]
@@ -201,7 +207,7 @@ class MessageAdmin(admin.ModelAdmin):
         "short_text",
         "status",
         "error",
-        "reply_state",
+        "bot_reply",
         "sent_by",
     )
     list_filter = (
@@ -290,6 +296,10 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description="Text")
     def short_text(self, obj):
         return Truncator(obj.text).chars(80)
+
+    @admin.display(description="Bot reply", ordering="reply_state")
+    def bot_reply(self, obj):
+        return reply_note(obj) or obj.get_reply_state_display()
 
     @admin.display(description="Error", ordering="error_code")
     def error(self, obj):

@@ -7,7 +7,7 @@ set or confirmed is the truth: the bot never overwrites it (issue: field provena
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -73,37 +73,55 @@ def _is_usable(profile: ClientProfile, field: str) -> bool:
     return is_valid_email(value) if field == "email" else bool(value.strip())
 
 
+def quoted_message(update: ProfileUpdate, messages: Sequence[Message]) -> Message | None:
+    """The message of the turn the update's quote was taken from, else the newest one."""
+    quote = update.quote.strip().casefold()
+    if quote:
+        for message in reversed(messages):
+            if quote in message.text.casefold():
+                return message
+    return messages[-1] if messages else None
+
+
 def apply_bot_updates(
-    profile: ClientProfile, updates: Iterable[ProfileUpdate], *, message: Message | None
+    profile: ClientProfile,
+    updates: Iterable[ProfileUpdate],
+    *,
+    message: Message | None = None,
+    turn: Sequence[Message] = (),
 ) -> ProfileChange:
-    """Write what the bot extracted, with the message and quote it came from.
+    """Write what the bot extracted in one save, each field with the message and quote it
+    came from: `message`, or with `turn` (the messages of one bot turn) the one quoted.
 
     Skipped: fields an agent set or confirmed, emails that are not valid addresses, and
-    values equal to what is stored. The caller holds the transaction.
+    values equal to what is stored; of two usable values for one field the later wins, as
+    it would in the conversation. The caller holds the transaction.
     """
-    sources = {source.field: source for source in profile.sources.all()}
+    latest: dict[str, tuple[ProfileUpdate, str]] = {}
+    for update in updates:
+        value = _clean_value(update.field, update.value)
+        if value and (update.field != "email" or is_valid_email(value)):
+            latest[update.field] = (update, value)
+    sources = {source.field: source for source in profile.sources.all()} if latest else {}
     was_complete = profile.completion_status
     changed: list[str] = []
     protected: list[str] = []
-    for update in updates:
-        value = _clean_value(update.field, update.value)
-        if not value or (update.field == "email" and not is_valid_email(value)):
+    for field, (update, value) in latest.items():
+        source = sources.get(field)
+        if source is not None and source.protected_from_bot and _is_usable(profile, field):
+            if value != getattr(profile, field):
+                protected.append(field)
             continue
-        source = sources.get(update.field)
-        if source is not None and source.protected_from_bot and _is_usable(profile, update.field):
-            if value != getattr(profile, update.field):
-                protected.append(update.field)
+        if value == getattr(profile, field):
             continue
-        if value == getattr(profile, update.field) or update.field in changed:
-            continue
-        setattr(profile, update.field, value)
-        changed.append(update.field)
+        setattr(profile, field, value)
+        changed.append(field)
         _record_source(
             profile,
-            update.field,
+            field,
             value,
             FieldSource.BOT,
-            message=message,
+            message=quoted_message(update, turn) if turn else message,
             quote=update.quote.replace("\x00", "")[:2000],
         )
     if changed:

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from conversations.brain.base import (
     Brain,
+    BrainRejected,
     BrainReply,
     BrainTurn,
     BrainUnavailable,
@@ -17,6 +18,7 @@ from conversations.brain.base import (
 
 __all__ = [
     "Brain",
+    "BrainRejected",
     "BrainReply",
     "BrainTurn",
     "BrainUnavailable",

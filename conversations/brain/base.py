@@ -80,5 +80,14 @@ class BrainUnavailable(Exception):
     """The brain could not answer now (after its own retries): try the turn again later."""
 
 
+class BrainRejected(Exception):
+    """The brain refused the turn for a reason no retry changes (a wrong API key, a request
+    OpenAI will not take): staff must fix it, so the turn fails at once with `reason`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Brain(Protocol):
     def respond(self, turn: BrainTurn) -> BrainReply: ...

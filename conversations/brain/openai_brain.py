@@ -2,7 +2,9 @@
 
 The openai client itself retries timeouts, 429 and 5xx with exponential backoff
 (`OPENAI_MAX_RETRIES`); whatever still fails becomes `BrainUnavailable`, and the reply task
-schedules the turn again instead of dropping it.
+schedules the turn again instead of dropping it. Answers no retry can change (a wrong key,
+no access, a request or model OpenAI will not take, an exhausted quota) become
+`BrainRejected` with a reason staff can act on, and the turn fails at once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import openai
 from django.conf import settings
 
 from conversations.brain.base import (
+    BrainRejected,
     BrainReply,
     BrainTurn,
     BrainUnavailable,
@@ -58,6 +61,32 @@ RESPONSE_FORMAT = {
 }
 # A model that returns unusable JSON is asked again this many times before giving up.
 MALFORMED_OUTPUT_ATTEMPTS = 2
+# What staff read under "Bot failed" for OpenAI's permanent answers. OpenAI's own words are
+# added only where they explain the request (a schema error, an unknown model): a 401's
+# message quotes part of the key.
+PERMANENT_ERRORS: dict[type[openai.APIStatusError], tuple[str, bool]] = {
+    openai.AuthenticationError: ("OpenAI rejected the API key", False),
+    openai.PermissionDeniedError: ("OpenAI refused access to the model or project", False),
+    openai.NotFoundError: ("OpenAI has no such model or endpoint", True),
+    openai.BadRequestError: ("OpenAI rejected the request", True),
+    openai.UnprocessableEntityError: ("OpenAI could not process the request", True),
+}
+REASON_CHARS = 255  # Message.reply_error
+
+
+def permanent_reason(exc: openai.APIError) -> str | None:
+    """Why no retry of this call can succeed, for staff to read; None if a retry may."""
+    if isinstance(exc, openai.RateLimitError) and exc.code == "insufficient_quota":
+        # A 429 that waits for a plan or billing change, not for the next minute.
+        return "OpenAI quota exhausted: check the plan and billing (429 insufficient_quota)"
+    for kind, (what, with_details) in PERMANENT_ERRORS.items():
+        if isinstance(exc, kind):
+            reason = f"{what} ({exc.status_code})"
+            details = exc.body.get("message") if isinstance(exc.body, dict) else None
+            if with_details and isinstance(details, str) and details.strip():
+                reason += f": {' '.join(details.split())}"
+            return reason[:REASON_CHARS]
+    return None
 
 
 def system_prompt(profile: ProfileSnapshot, last_asked: tuple[str, ...] = ()) -> str:
@@ -135,6 +164,9 @@ class OpenAIBrain:
                     model=self.model, messages=messages, response_format=RESPONSE_FORMAT
                 )
             except openai.APIError as exc:
+                reason = permanent_reason(exc)
+                if reason is not None:
+                    raise BrainRejected(reason) from exc  # logged once, by the reply pipeline
                 logger.warning("OpenAI call failed", extra={"error": type(exc).__name__})
                 raise BrainUnavailable(f"OpenAI: {type(exc).__name__}") from exc
             try:

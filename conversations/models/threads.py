@@ -68,6 +68,10 @@ class Conversation(models.Model):
     # began at this last_inbound_at, so a second follow-up needs the lead to write again.
     followed_up_silence_of = models.DateTimeField(null=True, blank=True, editable=False)
     followed_up_at = models.DateTimeField("last follow-up sent at", null=True, blank=True)
+    # When the conversation's one waiting answer task is due; NULL when none is waiting. Set
+    # under the row's lock where a message is stored, so a burst enqueues one task, not one
+    # per message (conversations/services/reply_queue.py).
+    answer_task_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -205,6 +209,14 @@ class Message(models.Model):
         "bot reply", max_length=10, choices=ReplyState, default=ReplyState.NONE, blank=True
     )
     reply_attempts = models.PositiveSmallIntegerField(default=0)
+    reply_error = models.CharField(
+        "why the bot failed",
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Set when the brain refused the turn for good (a wrong API key, a bad "
+        'request): shown with "Bot failed" so staff know what to fix before retrying.',
+    )
     asked_for = models.CharField(
         max_length=64,
         blank=True,

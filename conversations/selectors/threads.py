@@ -58,6 +58,7 @@ def thread_tail(conversation: Conversation, *, limit: int = 50) -> ThreadTail:
             "sent_by__first_name",
             "sent_by__last_name",
             "reply_state",
+            "reply_error",
             "direction",
             "sender",
             "type",

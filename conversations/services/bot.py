@@ -1,11 +1,13 @@
 """The reply pipeline: every inbound text gets one reply (or one draft), never two.
 
-An inbound message with words is stored `pending` with an `answer_conversation_task`
-scheduled a few seconds later (`BOT_BURST_SECONDS`), so a burst of messages is answered
-together by the task of the last one. The brain is called outside any transaction (it can
-take seconds); then, under a lock on the conversation, the messages are claimed in the
-`ProcessedMessage` ledger, whose unique wamid refuses a second claim, and the reply is
-queued, or stored as a draft when an agent is in charge.
+An inbound message with words is stored `pending`, and the conversation's one
+`answer_conversation_task` is scheduled a few seconds later (`BOT_BURST_SECONDS`) unless one
+is already waiting (`reply_queue.schedule_answer`); a burst is answered together once the user
+stops typing. The brain is called outside any transaction (it can take seconds); then, under a
+lock on the conversation, the messages are claimed in the `ProcessedMessage` ledger in one
+statement, whose unique wamid refuses a second claim, and the reply is queued, or stored as a
+draft when an agent is in charge. A brain that is down is retried with backoff; one that
+refuses the turn for good (`BrainRejected`) fails it at once, with the reason for staff.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from conversations.brain import (
+    BrainRejected,
     BrainReply,
     BrainTurn,
     BrainUnavailable,
     HistoryItem,
     ProfileSnapshot,
-    ProfileUpdate,
     get_brain,
 )
 from conversations.brain.rules import fields_asked_in
@@ -40,7 +43,7 @@ from conversations.selectors import messages_awaiting_reply, recent_history
 from conversations.services import live
 from conversations.services.log import log_action
 from conversations.services.outbound import queue_text
-from conversations.services.reply_queue import claim_reply
+from conversations.services.reply_queue import claim_replies, schedule_answer, take_answer_turn
 from profiles.completeness import stored_fields
 from profiles.models import ClientProfile
 from profiles.services import apply_bot_updates
@@ -92,17 +95,20 @@ def _last_asked(context: list[Message]) -> tuple[str, ...]:
 
 def answer_pending_messages(conversation_id: int) -> str:
     """Answer (or draft an answer to) the user's unanswered messages; returns what happened."""
+    # First, so that a message stored after the read below schedules a task of its own.
+    take_answer_turn(conversation_id)
     pending = messages_awaiting_reply(conversation_id)
     if not pending:
         return "nothing pending"
     newest = pending[-1]
-    from conversations.tasks import answer_conversation_task, can_defer, enqueue_later
+    from conversations.tasks import answer_conversation_task, can_defer
 
     quiet_from = newest.created_at + timedelta(seconds=settings.BOT_BURST_SECONDS)
     if timezone.now() < quiet_from and can_defer(answer_conversation_task):
         # The user is still typing: answer once the burst is over, all messages together.
-        wait = (quiet_from - timezone.now()).total_seconds()
-        enqueue_later(answer_conversation_task, wait, conversation_id)
+        # Unless a message stored since the read above already scheduled the next task.
+        with transaction.atomic():
+            schedule_answer(conversation_id, (quiet_from - timezone.now()).total_seconds())
         return "waiting for the burst to end"
 
     conversation = Conversation.objects.get(pk=conversation_id)
@@ -111,33 +117,24 @@ def answer_pending_messages(conversation_id: int) -> str:
         return _finish_turn(conversation_id, pending, reply=None)
     try:
         reply = get_brain().respond(build_turn(conversation_id, profile, pending))
+    except BrainRejected as exc:
+        return _fail_now(conversation_id, pending, exc.reason)
     except BrainUnavailable as exc:
         return _retry_later(conversation_id, pending, exc)
     return _finish_turn(conversation_id, pending, reply=reply)
 
 
 def _claim(messages: list[Message]) -> list[Message]:
-    """Record each message in the ledger; the unique wamid refuses anything claimed before."""
-    claimed = []
-    for message in messages:
-        if not claim_reply(message):
-            logger.info("Inbound message already answered", extra={"message_id": message.pk})
-            Message.objects.filter(pk=message.pk, reply_state=ReplyState.PENDING).update(
-                reply_state=ReplyState.ANSWERED
-            )
-            continue
-        claimed.append(message)
-    return claimed
-
-
-def _message_for(update: ProfileUpdate, messages: list[Message]) -> Message:
-    """The message the quote was taken from (provenance), else the newest of the turn."""
-    quote = update.quote.strip().casefold()
-    if quote:
-        for message in reversed(messages):
-            if quote in message.text.casefold():
-                return message
-    return messages[-1]
+    """Claim the messages in the ledger in one statement; the unique wamid refuses anything
+    claimed before (by an agent's reply, the business phone, another worker)."""
+    won = claim_replies(messages)
+    lost = [message.pk for message in messages if message.wamid not in won]
+    if lost:
+        logger.info("Inbound messages already answered", extra={"message_ids": lost})
+        Message.objects.filter(pk__in=lost, reply_state=ReplyState.PENDING).update(
+            reply_state=ReplyState.ANSWERED
+        )
+    return [message for message in messages if message.wamid in won]
 
 
 @transaction.atomic
@@ -159,8 +156,8 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
         return "bot paused"
 
     profile = ClientProfile.objects.select_for_update().get(conversation=conversation)
-    for update in reply.updates:
-        apply_bot_updates(profile, [update], message=_message_for(update, claimed))
+    # One save and one live event for the turn; each field keeps the message it came from.
+    apply_bot_updates(profile, reply.updates, turn=claimed)
     if conversation.handoff_state == HandoffState.BOT and not profile.manual_mode:
         queue_text(conversation, text=reply.text, sender=Sender.BOT, asked_for=reply.asks)
         Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.ANSWERED)
@@ -182,8 +179,6 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
 
 def _retry_later(conversation_id: int, pending: list[Message], error: Exception) -> str:
     """The brain failed after its own retries: keep the messages pending and try again later."""
-    from conversations.tasks import answer_conversation_task, enqueue_later
-
     attempts = max(message.reply_attempts for message in pending) + 1
     ids = [message.pk for message in pending]
     with transaction.atomic():
@@ -197,7 +192,8 @@ def _retry_later(conversation_id: int, pending: list[Message], error: Exception)
             return "failed"
         waiting.update(reply_attempts=attempts)
         delay = settings.BOT_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
-        enqueue_later(answer_conversation_task, delay, conversation_id)
+        # Unless a message stored meanwhile scheduled a task already: that one retries sooner.
+        schedule_answer(conversation_id, delay)
     logger.warning(
         "The bot could not answer yet; retrying",
         extra={"conversation_id": conversation_id, "attempt": attempts, "error": str(error)},
@@ -205,17 +201,30 @@ def _retry_later(conversation_id: int, pending: list[Message], error: Exception)
     return "retry scheduled"
 
 
+def _fail_now(conversation_id: int, pending: list[Message], reason: str) -> str:
+    """The brain refused the turn for good: no retry can help until staff fix the cause, so
+    the messages show "Bot failed" with the reason at once, and it is logged once."""
+    ids = [message.pk for message in pending]
+    failed = Message.objects.filter(pk__in=ids, reply_state=ReplyState.PENDING).update(
+        reply_state=ReplyState.FAILED, reply_error=reason, reply_attempts=F("reply_attempts") + 1
+    )
+    logger.error(
+        "The bot's brain refused the turn; it is not retried until an agent retries it",
+        extra={"conversation_id": conversation_id, "reason": reason, "messages": failed},
+    )
+    return "failed"
+
+
 def retry_bot_reply(message: Message, *, actor) -> bool:
     """An agent's retry of a turn the bot gave up on: the message is pending again."""
-    from conversations.tasks import answer_conversation_task
-
     with transaction.atomic():
         retried = Message.objects.filter(pk=message.pk, reply_state=ReplyState.FAILED).update(
-            reply_state=ReplyState.PENDING, reply_attempts=0
+            reply_state=ReplyState.PENDING, reply_attempts=0, reply_error=""
         )
         if not retried:
             return False
-        answer_conversation_task.enqueue(message.conversation_id)
+        # At once, unless a task is already waiting: it reads this message too.
+        schedule_answer(message.conversation_id, 0)
         log_action(
             message.conversation_id,
             LogAction.REPLY_RETRIED,

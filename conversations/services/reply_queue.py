@@ -1,19 +1,32 @@
-"""Which inbound messages the bot answers, and scheduling its turn after a burst.
+"""Which inbound messages the bot answers, claiming them, and scheduling its turn after a burst.
 
 Kept apart from the pipeline itself because storing an inbound message (`inbound`) needs
 these, while the pipeline needs `inbound`'s helpers in turn.
+
+A conversation has at most one answer task waiting: `Conversation.answer_task_due_at` says
+when it is due (NULL: none waits). Storing a message enqueues a task only where none waits;
+the task clears the mark as it takes its turn, before it reads the pending messages, so a
+message stored after that read schedules a task of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connections
 from django.utils import timezone
 
-from conversations.models import Message, MessageType, Sender
+from conversations.models import Conversation, Message, MessageType, Sender
 from webhooks.models import ProcessedMessage
+
+# A waiting answer task whose due time is this far past is presumed lost (its worker killed,
+# its row deleted): the next message schedules another instead of waiting on it forever. A
+# spare task costs nothing a user sees, since each turn claims its messages in the ledger.
+ANSWER_TASK_STALE_AFTER = timedelta(minutes=10)
+# Rows per ledger INSERT: far above any burst, far below either database's parameter limit.
+CLAIM_BATCH = 1_000
 
 # Inbound types that carry words the bot can answer (captions, button and list titles too).
 ANSWERABLE_TYPES = frozenset(
@@ -38,24 +51,72 @@ def needs_reply(*, sender: str, type: str, text: str) -> bool:
     )
 
 
-def claim_reply(message: Message) -> bool:
-    """Record in the ledger that `message` is answered; False if it already was.
+def claim_replies(messages: Iterable[Message]) -> set[str]:
+    """Record in the ledger that `messages` are answered; returns the wamids this call won.
 
-    The unique wamid decides, so the bot and an agent (or two workers) never both answer.
+    One `INSERT ... ON CONFLICT (wamid) DO NOTHING RETURNING wamid`: the unique wamid decides
+    and only the rows this statement inserted come back, so the bot and an agent (or two
+    workers) never both answer a message. A message without a wamid is never claimed.
     """
-    try:
-        with transaction.atomic():
-            ProcessedMessage.objects.create(wamid=message.wamid)
-    except IntegrityError:
-        return False
+    wamids = list(dict.fromkeys(message.wamid for message in messages if message.wamid))
+    if not wamids:
+        return set()
+    connection = connections[ProcessedMessage.objects.db]
+    table = connection.ops.quote_name(ProcessedMessage._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    won: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(wamids), CLAIM_BATCH):
+            batch = wamids[start : start + CLAIM_BATCH]
+            rows = ", ".join(["(%s, %s)"] * len(batch))
+            cursor.execute(  # only the model's table name and placeholders are formatted in
+                f"INSERT INTO {table} (wamid, processed_at) VALUES {rows} "  # noqa: S608
+                "ON CONFLICT (wamid) DO NOTHING RETURNING wamid",
+                [value for wamid in batch for value in (wamid, now)],
+            )
+            won.update(row[0] for row in cursor.fetchall())
+    return won
+
+
+def claim_reply(message: Message) -> bool:
+    """Record in the ledger that `message` is answered; False if it already was."""
+    return bool(claim_replies([message]))
+
+
+def schedule_answer(conversation_id: int, delay_seconds: float | None = None) -> bool:
+    """Enqueue the conversation's answer task unless one is waiting; True if this call did.
+
+    Called in the transaction that stores the message (or makes one pending again). The row
+    lock comes first: a task clearing the mark then waits for this transaction, so its read
+    sees the message, and of N messages stored at once exactly one enqueues. NO KEY UPDATE,
+    as an UPDATE takes: it does not conflict with the key-share lock a message insert holds.
+    """
+    from conversations.tasks import answer_conversation_task, enqueue_later
+
+    delay = settings.BOT_BURST_SECONDS if delay_seconds is None else max(0.0, delay_seconds)
+    now = timezone.now()
+    due = (
+        Conversation.objects.select_for_update(no_key=True)
+        .filter(pk=conversation_id)
+        .values_list("answer_task_due_at", flat=True)
+        .first()
+    )
+    if due is not None and due >= now - ANSWER_TASK_STALE_AFTER:
+        return False  # the waiting task will read this message too
+    Conversation.objects.filter(pk=conversation_id).update(
+        answer_task_due_at=now + timedelta(seconds=delay)
+    )
+    # Marked before enqueued: the immediate backend runs the task inside enqueue(), and the
+    # task's clearing of the mark must come after it.
+    enqueue_later(answer_conversation_task, delay, conversation_id)
     return True
 
 
-def schedule_answer(conversation_id: int) -> None:
-    """Called in the transaction that stores an inbound message needing a reply."""
-    from conversations.tasks import answer_conversation_task, enqueue_later
-
-    enqueue_later(answer_conversation_task, settings.BOT_BURST_SECONDS, conversation_id)
+def take_answer_turn(conversation_id: int) -> None:
+    """The waiting task starts its turn: a message stored from now on needs a task of its own."""
+    Conversation.objects.filter(pk=conversation_id, answer_task_due_at__isnull=False).update(
+        answer_task_due_at=None
+    )
 
 
 def schedule_follow_up(conversation_id: int, silence_of: datetime) -> None:
