@@ -10,9 +10,10 @@ inbound texts (each a new wamid, dated now) from one keep-alive connection and t
 from just before its POST to the arrival of the websocket event of kind "message" carrying the
 same text. Two configurations run one after the other, each with its own daphne and worker:
 
-1. **production**: `REDIS_URL` set (the local Redis, a database of its own): the worker's
-   events are pushed through Redis to daphne after commit (a 10 s safety-net poll only
-   recovers a failed push).
+1. **production**: `REDIS_URL` set: the worker's events are pushed through Redis to daphne
+   after commit (a 10 s safety-net poll only recovers a failed push). The Redis is a
+   redis-server the bench starts on a free port and stops (so its connection count is the
+   bench's alone), or `--redis-url` / `BENCH_REDIS_URL` (e.g. the local one, db 14).
 2. **local default**: no Redis: the in-memory layer cannot cross from the worker to daphne, so
    the connection polls the event table every `LIVE_EVENTS_POLL_SECONDS` (0.5 s by default).
 
@@ -36,7 +37,12 @@ of that row to the socket (commit, then the Redis push, or the table poll); and,
 the latency, the rest of the task after the row (commit, the push made from the worker, the
 result recorded), which a message arriving meanwhile waits behind. Also: the worker's
 busy share, other events the socket received (and how many of them predate its connection),
-and the Redis connections accepted meanwhile. Goal (issue #7): p95 < 1 s. About 2-3 minutes.
+and the Redis connections the server accepted meanwhile (the worker pushes over one persistent
+connection, `conversations/services/live_publisher.py`, so this stays near 0 however many events
+go out; the bench's own reading of the count is taken off; on a shared Redis it also counts
+other users'). Goals: p95 < 300 ms with Redis
+(issue #15), p95 < 1 s for the polling local default (issue #7); every message received in
+both. About 2-3 minutes.
 
     .venv/bin/python bench/live_push.py [--messages 200] [--spacing 0.25] [--interval 0.2]
                                         [--redis-url redis://127.0.0.1:6379/14] [--bot]
@@ -70,7 +76,8 @@ from tests.samples import signed_headers, text_webhook  # noqa: E402
 
 APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_live_bench"
-# A Redis database of its own: the test suite uses 0, and the group name is the same.
+# Without redis-server on PATH, a database of its own on the local Redis: the test suite
+# uses 0, and the group name is the same.
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 WEBHOOK_PATH = "/webhooks/whatsapp/"
 EVENT_TASK = "webhooks.tasks.process_webhook_event_task"
@@ -373,6 +380,38 @@ def latest_event_id(database_url: str) -> int:
         ]
 
 
+@contextlib.contextmanager
+def bench_redis(redis_url: str | None):
+    """The given Redis, else a redis-server of the bench's own on a free port, stopped after."""
+    binary = shutil.which("redis-server")
+    if redis_url or binary is None:
+        yield redis_url or DEFAULT_REDIS, (redis_url or DEFAULT_REDIS).rsplit("/", 1)[1]
+        return
+    import redis
+
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with contextlib.closing(redis.Redis.from_url(url)) as client:
+                    client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url, "own server"
+    finally:
+        stop(process)
+
+
 def redis_connections(redis_url: str | None) -> int:
     """Connections the Redis server has accepted so far (server-wide), 0 without Redis."""
     if not redis_url:
@@ -393,6 +432,7 @@ class Result:
     load: list[Sent]
     heard: Heard
     redis_connections: int | None = None
+    goal_seconds: float = 1.0  # p95 the configuration must stay under
     login_page: int = 0  # GET /admin/login/: 200, or 500 without collectstatic
     # wamid -> (task started, task finished, live event row written), epoch seconds
     stages: dict[str, tuple[float, float, float]] = field(default_factory=dict)
@@ -453,7 +493,9 @@ class Result:
 # --- one configuration --------------------------------------------------------------------------
 
 
-def run_config(name: str, env: dict[str, str], args, password: str, log, poll: str) -> Result:
+def run_config(
+    name: str, env: dict[str, str], args, password: str, log, poll: str, goal: float
+) -> Result:
     port = free_port()
     server = worker = None
     redis_url = env.get("REDIS_URL")
@@ -478,13 +520,14 @@ def run_config(name: str, env: dict[str, str], args, password: str, log, poll: s
         load = build_load(tag, args.messages)
         before_id, connections = latest_event_id(database_url), redis_connections(redis_url)
         heard = asyncio.run(measure(port, cookie, load, args.spacing, args.wait, before_id))
-        connections = redis_connections(redis_url) - connections if redis_url else None
+        # Less the one this reading opens: what the servers opened while the load ran.
+        connections = redis_connections(redis_url) - connections - 1 if redis_url else None
         if worker.poll() is not None:
             raise SystemExit(f"the worker stopped ({worker.returncode}); see {log.name}")
     finally:
         stop(worker)
         stop(server)
-    result = Result(name, poll, load, heard, connections, login_page)
+    result = Result(name, poll, load, heard, connections, goal, login_page)
     result.read_stages(env["DATABASE_URL"])
     return result
 
@@ -498,21 +541,19 @@ def report(results: list[Result], args, load_before: float, load_after: float) -
         f"listening; {os.cpu_count()} CPUs, load average {load_before:.1f} before, "
         f"{load_after:.1f} after"
     )
-    print(
-        f"{'configuration':<36}{'received':>10}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}"
-        f"  goal p95 < 1 s"
-    )
+    print(f"{'configuration':<36}{'received':>10}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}  goal")
     ok = True
     for result in results:
         lat = result.latencies
         sent = len(result.load)
         p95 = percentile(lat, 0.95)
-        met = result.received == sent and p95 < 1.0
+        met = result.received == sent and p95 < result.goal_seconds
         ok = ok and result.received == sent
         print(
             f"{result.name:<36}{f'{result.received}/{sent}':>10}"
             f"{percentile(lat, 0.5) * 1000:>8.0f}{p95 * 1000:>8.0f}"
-            f"{max(lat, default=float('nan')) * 1000:>8.0f}  {'met' if met else 'NOT met'}"
+            f"{max(lat, default=float('nan')) * 1000:>8.0f}"
+            f"  p95 < {result.goal_seconds * 1000:.0f} ms {'met' if met else 'NOT met'}"
         )
     pages = sorted({result.login_page for result in results})
     print(
@@ -535,7 +576,8 @@ def report(results: list[Result], args, load_before: float, load_after: float) -
         heard = result.heard
         other = ", ".join(f"{kind} {n}" for kind, n in sorted(heard.others.items())) or "none"
         redis = (
-            f"; Redis connections accepted meanwhile (server-wide): {result.redis_connections}"
+            f"; Redis connections accepted meanwhile (server-wide): {result.redis_connections} "
+            f"for {result.received} pushed events"
             if result.redis_connections is not None
             else ""
         )
@@ -560,12 +602,16 @@ def main() -> None:
     )
     parser.add_argument("--wait", type=float, default=20.0, help="seconds to wait for stragglers")
     parser.add_argument("--bot", action="store_true", help="keep the bot on (default: off)")
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL"),
+        help="default: a redis-server of the bench's own",
+    )
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
     )
     args = parser.parse_args()
-    for url in (args.database_url, args.redis_url):
+    for url in (args.database_url, args.redis_url or DEFAULT_REDIS):
         if "127.0.0.1" not in url and "localhost" not in url:
             raise SystemExit("the bench only talks to local services (127.0.0.1)")
 
@@ -576,20 +622,26 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="live_push_bench_")
     log = open(Path(workdir) / "servers.log", "w")  # noqa: SIM115 - open for the whole run
     load_before = os.getloadavg()[0]
-    redis_db = args.redis_url.rsplit("/", 1)[1]
-    configurations = [
-        (
-            f"production (Redis db {redis_db})",
-            {"REDIS_URL": args.redis_url},
-            "pushed; 10 s safety-net poll",
-        ),
-        ("local default (no Redis, polling)", {}, "LIVE_EVENTS_POLL_SECONDS default 0.5 s"),
-    ]
     try:
-        results = [
-            run_config(name, {**env, **extra}, args, password, log, poll)
-            for name, extra, poll in configurations
-        ]
+        with bench_redis(args.redis_url) as (redis_url, redis_where):
+            configurations = [
+                (
+                    f"production (Redis {redis_where})",
+                    {"REDIS_URL": redis_url},
+                    "pushed; 10 s safety-net poll",
+                    0.3,  # issue #15
+                ),
+                (
+                    "local default (no Redis, polling)",
+                    {},
+                    "LIVE_EVENTS_POLL_SECONDS default 0.5 s",
+                    1.0,  # issue #7
+                ),
+            ]
+            results = [
+                run_config(name, {**env, **extra}, args, password, log, poll, goal)
+                for name, extra, poll, goal in configurations
+            ]
     finally:
         log.close()
     load_after = os.getloadavg()[0]

@@ -13,8 +13,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -30,6 +28,7 @@ from conversations.models import (
     MessageStatus,
 )
 from conversations.selectors import unanswered_count
+from conversations.services import live_publisher
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +48,13 @@ class Kind:
 
 
 def _push(message: dict) -> None:
-    """After commit: a failed push (Redis down) must never fail the change that was made."""
+    """After commit: a failed push (Redis down) must never fail the change that was made.
+
+    With Redis the push is queued for this process's one persistent connection and sent
+    from another thread (see live_publisher), so the change never waits for Redis.
+    """
     try:
-        async_to_sync(get_channel_layer().group_send)(
-            GROUP, {"type": "live.event", "event": message}
-        )
+        live_publisher.push(GROUP, {"type": "live.event", "event": message})
     except Exception:
         logger.warning(
             "Live push failed; dashboards catch up from the event table",
