@@ -68,8 +68,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last: runs the chain above in one thread per request under ASGI (see its docstring).
-    "botproject.middleware.OneThreadPerRequest",
 ]
 
 ROOT_URLCONF = "botproject.urls"
@@ -99,15 +97,20 @@ DATABASES = {
         env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     ),
 }
+# Database connections per process (PostgreSQL's pool), and as many threads serving HTTP in a
+# web process (botproject/asgi.py), so that no request holds a thread waiting for a connection.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
+WEB_HTTP_THREADS = env.int("WEB_HTTP_THREADS", default=DB_POOL_MAX_SIZE)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI Django wants no persistent connections but psycopg's own pool instead;
     # the pool is per process, so web + worker sizes must fit Supabase's Pool Size.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        # Production: web 8, worker 4 on a Pool Size of 15.
+        # Production (render.yaml): 4 in each of the 2 web processes, 4 in the worker, on a
+        # Pool Size of 15.
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
-        "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
+        "max_size": DB_POOL_MAX_SIZE,
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
     # Supabase's transaction pooler (port 6543) hands each transaction to any server
@@ -213,10 +216,11 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
-# HTTPS. Render terminates TLS and forwards X-Forwarded-Proto (daphne runs with
-# --proxy-headers); with DEBUG off every request is redirected to HTTPS, cookies are
-# secure and browsers are told to stay on HTTPS. /healthz is answered before this (see
-# HealthCheckMiddleware): Render's checker calls it over plain HTTP from inside its network.
+# HTTPS. Render terminates TLS and forwards X-Forwarded-Proto (the web server trusts
+# Render's proxy headers: botproject/gunicorn_conf.py); with DEBUG off every request is
+# redirected to HTTPS, cookies are secure and browsers are told to stay on HTTPS. /healthz
+# is answered before this (see HealthCheckMiddleware): Render's checker calls it over plain
+# HTTP from inside its network.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
@@ -238,7 +242,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A dashboard waits on Redis in 5 s blocking reads (channels_redis); redis-py 8's
+            # default 5 s socket timeout cut each one short, dropping every dashboard idle
+            # for 5 s. The timeout must outlast the blocking read.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
 else:

@@ -22,6 +22,9 @@ BLUEPRINT = yaml.safe_load((ROOT / "render.yaml").read_text())
 SETTINGS_SOURCE = (ROOT / "botproject" / "settings.py").read_text()
 # Set by Render itself or read by Render's Python runtime, not by our settings.
 PLATFORM_VARIABLES = {"PYTHON_VERSION", "PORT", "RENDER", "RENDER_EXTERNAL_HOSTNAME"}
+# Read by the web server's own config, as gunicorn reads its settings, not by Django's.
+GUNICORN_CONF = ROOT / "botproject" / "gunicorn_conf.py"
+SERVER_VARIABLES = {"WEB_CONCURRENCY"}
 
 
 def services(kind: str) -> list[dict]:
@@ -40,9 +43,9 @@ def env_keys() -> set[str]:
     return keys
 
 
-def test_the_blueprint_has_a_daphne_web_service_a_worker_and_key_value():
+def test_the_blueprint_has_a_gunicorn_web_service_a_worker_and_key_value():
     [web], [worker], [channels] = services("web"), services("worker"), services("keyvalue")
-    assert web["startCommand"].startswith("daphne -b 0.0.0.0 -p $PORT --proxy-headers ")
+    assert web["startCommand"].startswith("gunicorn -c botproject/gunicorn_conf.py ")
     assert web["healthCheckPath"] == "/healthz"
     assert "migrate" in web["buildCommand"] and "collectstatic" in web["buildCommand"]
     assert "preDeployCommand" not in web  # the free plan has none
@@ -72,7 +75,8 @@ def test_every_command_the_blueprint_names_exists_in_the_project():
                 assert (ROOT / words[-1]).is_file(), command
             elif words[:2] == ["python", "manage.py"]:
                 assert words[2] in known, command
-            elif words[0] == "daphne":
+            elif words[0] == "gunicorn":
+                assert (ROOT / words[words.index("-c") + 1]).is_file(), command
                 module, attribute = words[-1].split(":")
                 assert hasattr(__import__(module, fromlist=[attribute]), attribute), command
             else:
@@ -80,8 +84,10 @@ def test_every_command_the_blueprint_names_exists_in_the_project():
 
 
 def test_every_variable_the_blueprint_sets_is_read_by_settings():
-    for key in env_keys() - PLATFORM_VARIABLES:
+    for key in env_keys() - PLATFORM_VARIABLES - SERVER_VARIABLES:
         assert re.search(rf"env\.\w+\(\s*\"{key}\"", SETTINGS_SOURCE), key
+    for key in SERVER_VARIABLES:
+        assert f'os.environ.get("{key}")' in GUNICORN_CONF.read_text(), key
 
 
 def test_the_python_version_is_one_django_6_1_supports():

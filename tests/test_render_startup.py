@@ -4,18 +4,22 @@ The web service's build command and the worker's build command run as written (`
 the venv's `pip` and `python` first on PATH) against a brand-new PostgreSQL database and the
 local Redis, with the environment the Blueprint gives (its group and service values, the
 secrets the Dashboard would hold, and what Render itself sets: RENDER, PORT,
-RENDER_EXTERNAL_HOSTNAME). Then both start commands run as subprocesses, and the test talks
-to daphne as Render's edge does (Host = the service's onrender.com name, X-Forwarded-Proto,
-X-Forwarded-For), checking:
+RENDER_EXTERNAL_HOSTNAME). Then both start commands run as subprocesses (the web one: a
+gunicorn master and its uvicorn workers), and the test talks to the web service as Render's
+edge does (Host = the service's onrender.com name, X-Forwarded-Proto, X-Forwarded-For),
+checking:
 
 * `/healthz` answers 200 over plain HTTP (Render's health check), everything else is
   redirected to HTTPS;
-* the admin login page and the hashed, compressed static files it links (WhiteNoise);
+* the admin login page and the hashed, compressed static files it links (WhiteNoise, inside
+  Django's ASGI handler under uvicorn);
 * a staff user made with `createstaff` logs in through the real form (CSRF, Secure cookies);
 * a signed webhook is taken, the worker stores the message, and the offline bot's reply goes
   out through the Graph transport (to a local stand-in, never Meta);
 * the dashboard websocket accepts the staff session and refuses an anonymous one, and a
-  second webhook's event reaches it through Redis (worker publishes, web pushes);
+  second webhook's event reaches two dashboards held by two different web worker processes
+  through Redis (worker publishes, every web process pushes; the table poll that would
+  cover a failed push is off, so only Redis can bring it);
 * an inbound photo is downloaded by the worker into the S3 bucket (a local S3-compatible
   server, MEDIA_STORAGE=s3) and served from there by the web service to the staff session.
 
@@ -32,33 +36,35 @@ import json
 import os
 import re
 import secrets
-import shutil
-import signal
 import socket
 import struct
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
 import pytest
-import yaml
-from django.conf import settings
 
+from tests.blueprint import (
+    Launcher,
+    blueprint_values,
+    children,
+    free_port,
+    gunicorn_master,
+    machine_env,
+    new_database,
+    run_command,
+    service,
+    serving_pid,
+    wait_for_workers,
+)
 from tests.samples import media_webhook, text_webhook
 from tests.standins.graph_media import b64_sha256
 from webhooks.signature import compute_signature
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-ROOT = Path(__file__).resolve().parent.parent
-BLUEPRINT = yaml.safe_load((ROOT / "render.yaml").read_text())
-VENV_BIN = ROOT / ".venv" / "bin"
-# Render runs build and start commands with bash.
-BASH = shutil.which("bash") or "/bin/bash"
 # The name Render gives the web service; its edge sends it as Host.
 HOST = "botproject-web.onrender.com"
 EDGE_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
@@ -66,70 +72,11 @@ EDGE_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 REDIS_URL = os.environ.get("RENDER_SMOKE_REDIS_URL", "redis://127.0.0.1:6379/13")
 APP_SECRET = "render_smoke_app_secret_" + secrets.token_hex(8)
 PHONE_NUMBER_ID = "106540352242922"
-# Inherited from this machine (pip's own settings, locale, proxies); nothing of Django's.
-PASSED_THROUGH = re.compile(
-    r"^(HOME|USER|LOGNAME|TMPDIR|TZ|LANG|LC_\w+|PIP_\w+|SSL_CERT_\w+|REQUESTS_CA_BUNDLE"
-    r"|(?i:https?_proxy|no_proxy))$"
-)
-BUILD_TIMEOUT = 120
 WAIT = 20.0
-
-
-def service(kind: str) -> dict:
-    [found] = [entry for entry in BLUEPRINT["services"] if entry["type"] == kind]
-    return found
-
-
-def blueprint_values(entry: dict, dashboard: dict[str, str]) -> dict[str, str]:
-    """The variables Render gives one service: group and own values, secrets from the
-    Dashboard (`dashboard`) for every key the Blueprint leaves to it."""
-    variables: list[dict] = []
-    for var in entry.get("envVars", []):
-        if "fromGroup" in var:
-            [group] = [g for g in BLUEPRINT["envVarGroups"] if g["name"] == var["fromGroup"]]
-            variables += group["envVars"]
-        else:
-            variables.append(var)
-    values = {}
-    for var in variables:
-        if "value" in var:
-            values[var["key"]] = str(var["value"])
-        else:  # generateValue, fromService or set in the Dashboard
-            assert var["key"] in dashboard, f"the smoke test has no value for {var['key']}"
-            values[var["key"]] = dashboard[var["key"]]
-    return values
-
-
-def machine_env() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if PASSED_THROUGH.match(key)}
-    env.update(
-        PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
-        VIRTUAL_ENV=str(VENV_BIN.parent),
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        PYTHONUNBUFFERED="1",
-        RENDER="true",
-    )
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_command(command: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [BASH, "-c", command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"`{command}` failed:\n{output[-4000:]}"
-    return output
+# Longer than channels_redis' 5 s blocking read of a waiting dashboard.
+IDLE = 7.0
+# Connections the kernel hands to either worker: tries before two land in different ones.
+SPREAD_TRIES = 40
 
 
 def wait_until(check: Callable[[], object], what: str, timeout: float = WAIT, logs=None):
@@ -164,7 +111,7 @@ class Response:
 
 
 def fetch(port: int, method: str, path: str, *, https: bool = True, body=None, headers=None):
-    """One request to daphne as Render's edge makes it (TLS already terminated)."""
+    """One request to the web service as Render's edge makes it (TLS already terminated)."""
     sent = {"Host": HOST, **(EDGE_HEADERS if https else {}), **(headers or {})}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -257,63 +204,59 @@ class WebSocket:
 
 @pytest.fixture
 def fresh_database() -> Iterator[str]:
-    """A new, empty database on the test server; dropped (connections and all) afterwards."""
-    db = settings.DATABASES["default"]
-    server = psycopg.conninfo.make_conninfo(
-        host=db["HOST"] or "127.0.0.1",
-        port=str(db["PORT"] or 5432),
-        user=db["USER"] or "postgres",
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-    )
-    name = f"botproject_render_smoke_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    auth = db["USER"] or "postgres"
-    if db["PASSWORD"]:
-        auth += f":{db['PASSWORD']}"
-    try:
-        yield f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_database("botproject_render_smoke") as url:
+        yield url
 
 
 @pytest.fixture
-def launch(tmp_path) -> Iterator[Callable[..., tuple[subprocess.Popen, Callable[[], str]]]]:
+def launch(tmp_path) -> Iterator[Launcher]:
     """Start a shell command in its own process group; all are stopped at teardown."""
-    started: list[subprocess.Popen] = []
+    launcher = Launcher(tmp_path)
+    try:
+        yield launcher
+    finally:
+        launcher.stop_all()
 
-    def start(name: str, command: str, env: dict[str, str]):
-        log_path = tmp_path / f"{name}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [BASH, "-c", command],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        started.append(process)
 
-        def logs() -> str:
-            return f"--- {name} log ---\n" + log_path.read_text(errors="replace")[-4000:]
+def web_workers(server) -> list[int]:
+    """The uvicorn worker processes of the gunicorn master that `server` (bash) started."""
+    return children(gunicorn_master(server))
 
-        return process, logs
 
-    yield start
-    for process in started:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in started:
+def dashboard_in_another_worker(
+    port: int, first: WebSocket, headers: dict[str, str], server
+) -> WebSocket:
+    """A dashboard socket served by another worker process than `first`'s.
+
+    The kernel gives each new connection to whichever worker accepts it first: connect
+    until one lands elsewhere."""
+    workers = web_workers(server)
+    assert len(workers) >= 2, f"the web service runs {len(workers)} worker process(es)"
+    taken = serving_pid(first.sock, port, workers)
+    assert taken in workers, "the first dashboard's worker process is not found"
+    for _ in range(SPREAD_TRIES):
+        candidate = WebSocket(port, "/ws/dashboard/", headers)
+        if serving_pid(candidate.sock, port, workers) not in (taken, None):
+            return candidate
+        candidate.close()
+    pytest.fail(f"{SPREAD_TRIES} connections all went to worker {taken}")
+
+
+def next_message_event(dashboard: WebSocket, text: str, logs: Callable[[], str]) -> dict:
+    """The dashboard's event for the inbound message `text` (other events are skipped)."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            pytest.fail(f"no websocket event for {text!r}\n{logs()}")
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+            event = json.loads(dashboard.receive_text(timeout=remaining))
+        except TimeoutError:
+            pytest.fail(f"no websocket event for {text!r}\n{logs()}")
+        except ConnectionError as exc:
+            pytest.fail(f"the dashboard dropped while waiting for {text!r}: {exc}\n{logs()}")
+        if event.get("kind") == "message" and event["message"]["text"] == text:
+            return event
 
 
 def signed_post(port: int, body: bytes) -> Response:
@@ -349,10 +292,13 @@ def test_the_blueprint_builds_and_starts_in_production_mode(
     }
     # Not in the Blueprint: Graph calls go to the local stand-in instead of Meta.
     outside = {"WHATSAPP_GRAPH_URL": f"{graph_standin.url}/v25.0"}
+    # Nor this: with Redis the dashboard also polls the event table now and then, to recover
+    # a failed push; off here, so an event can only reach a dashboard through Redis.
+    web_outside = {**outside, "LIVE_EVENTS_POLL_SECONDS": "0"}
     web_env = {
         **machine_env(),
         **blueprint_values(web, dashboard),
-        **outside,
+        **web_outside,
         "RENDER_EXTERNAL_HOSTNAME": HOST,
     }
     worker_env = {**machine_env(), **blueprint_values(worker, dashboard), **outside}
@@ -367,22 +313,25 @@ def test_the_blueprint_builds_and_starts_in_production_mode(
     password = re.search(r"^Password: (\S+)$", created, re.MULTILINE)[1]
 
     port = free_port()
-    daphne, web_logs = launch("web", web["startCommand"], {**web_env, "PORT": str(port)})
+    server, web_logs = launch("web", web["startCommand"], {**web_env, "PORT": str(port)})
     db_worker, worker_logs = launch("worker", worker["startCommand"], worker_env)
 
     def logs() -> str:
         return web_logs() + "\n" + worker_logs()
 
     def healthy():
-        assert daphne.poll() is None, f"daphne exited with {daphne.returncode}\n{logs()}"
+        assert server.poll() is None, f"the web service exited with {server.returncode}\n{logs()}"
         with contextlib.suppress(OSError):
             return fetch(port, "GET", "/healthz", https=False)
 
     # Render's health check: plain HTTP from inside its network, exempt from the redirect.
-    health = wait_until(healthy, "daphne to answer /healthz", logs=logs)
+    health = wait_until(healthy, "the web service to answer /healthz", logs=logs)
     assert health.status == 200, health.text + logs()
     assert json.loads(health.body) == {"status": "ok", "database": "ok"}
     assert db_worker.poll() is None, f"db_worker exited with {db_worker.returncode}\n{logs()}"
+    # As many web workers as the Blueprint asks for, each one answering.
+    workers = wait_for_workers(port, gunicorn_master(server), timeout=WAIT)
+    assert len(workers) == int(web_env["WEB_CONCURRENCY"]) >= 2, logs()
 
     # Anything else over plain HTTP goes to HTTPS.
     insecure = fetch(port, "GET", "/admin/login/", https=False)
@@ -442,6 +391,7 @@ def test_the_blueprint_builds_and_starts_in_production_mode(
     ws = WebSocket(
         port, "/ws/dashboard/", {**ws_headers, "Cookie": f"sessionid={session['value']}"}
     )
+    opened = [ws]
     try:
         assert ws.accepted, f"handshake answered {ws.status} {ws.headers}\n{logs()}"
 
@@ -473,23 +423,26 @@ def test_the_blueprint_builds_and_starts_in_production_mode(
             )
             assert outbound == ("out", "bot", reply["text"]["body"])
 
-        # A second webhook: the worker's event crosses Redis to the web process's socket.
+        # A second dashboard, held by the other web worker process than the first.
+        other = dashboard_in_another_worker(
+            port, ws, {**ws_headers, "Cookie": f"sessionid={session['value']}"}, server
+        )
+        opened.append(other)
+        assert other.accepted, f"handshake answered {other.status} {other.headers}\n{logs()}"
+
+        # Both stay quiet for longer than the channel layer's blocking Redis read (5 s): an
+        # idle dashboard must keep its connection, not drop it at the first timeout.
+        time.sleep(IDLE)
+        # A second webhook: the worker's event crosses Redis to both web processes' sockets.
         text = f"Second message {secrets.token_hex(4)}"
         body, _ = text_webhook(text, wa_id=wa_id)
         assert signed_post(port, body).status == 200
-        deadline = time.monotonic() + WAIT
-        while True:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"no websocket event for the second message\n{logs()}"
-            try:
-                event = json.loads(ws.receive_text(timeout=remaining))
-            except TimeoutError:
-                pytest.fail(f"no websocket event for the second message\n{logs()}")
-            if event.get("kind") == "message" and event["message"]["text"] == text:
-                break
-        assert event["message"]["direction"] == "in"
+        for dashboard in (ws, other):
+            event = next_message_event(dashboard, text, logs)
+            assert event["message"]["direction"] == "in"
     finally:
-        ws.close()
+        for dashboard in opened:
+            dashboard.close()
 
     # A photo: the worker (its own machine on Render) stores it in the bucket, and the web
     # service streams it from there to the logged-in agent.
@@ -521,4 +474,4 @@ def test_the_blueprint_builds_and_starts_in_production_mode(
     assert served.headers["Content-Type"] == "image/jpeg"
     assert served.body == photo
 
-    assert daphne.poll() is None and db_worker.poll() is None, logs()
+    assert server.poll() is None and db_worker.poll() is None, logs()
