@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import resource
 import secrets
@@ -115,6 +116,30 @@ def start_daphne(port: int, env: dict[str, str], output) -> subprocess.Popen:
     )
 
 
+def start_server(
+    kind: str, port: int, env: dict[str, str], output, workers: int
+) -> subprocess.Popen:
+    """Server `kind` (see bench/_servers.py) with `workers` processes, in its own process group
+    so that `stop_server` can make sure none of its workers outlives the run."""
+    from bench._servers import command
+
+    return subprocess.Popen(
+        command(kind, port, workers),
+        cwd=ROOT,
+        env={**env, "WEB_CONCURRENCY": str(workers)},
+        stdout=output,
+        stderr=output,
+        start_new_session=True,
+    )
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """SIGTERM to the server (a master stops its own workers), then what is left of its group."""
+    stop(process)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 def wait_for(port: int, timeout: float = 30) -> None:
     """Until the server on `port` answers its health check."""
     deadline = time.monotonic() + timeout
@@ -205,8 +230,15 @@ def build_request(body: bytes, path: str = WEBHOOK_PATH) -> bytes:
 
 async def read_response(reader: asyncio.StreamReader) -> int:
     """Read one HTTP/1.1 response off a keep-alive connection; return its status."""
+    return (await read_response_head(reader))[0]
+
+
+async def read_response_head(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one HTTP/1.1 response; its status, and whether the server closes the connection
+    after it (gunicorn's sync workers do after every request)."""
     head = await reader.readuntil(b"\r\n\r\n")
     fields = head.lower()
+    closes = b"\r\nconnection: close" in fields
     if b"\r\ncontent-length:" in fields:
         length = int(fields.split(b"\r\ncontent-length:", 1)[1].split(b"\r\n", 1)[0])
         await reader.readexactly(length)
@@ -214,7 +246,7 @@ async def read_response(reader: asyncio.StreamReader) -> int:
         while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
             await reader.readexactly(size + 2)
         await reader.readuntil(b"\r\n")
-    return int(head[9:12])
+    return int(head[9:12]), closes
 
 
 async def fire(
@@ -228,21 +260,31 @@ async def fire(
     clock = time.perf_counter
     began = time.monotonic()
 
-    async def client() -> None:
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.transport.get_extra_info("socket").setsockopt(
             socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
         )
+        return reader, writer
+
+    async def client() -> None:
+        reader, writer = await connect()
         for index, request in pending:
             if rate and (delay := began + index / rate - time.monotonic()) > 0:
                 await asyncio.sleep(delay)
             started = clock()
+            if writer is None:  # the server closed the last one: a new connection, timed
+                reader, writer = await connect()
             writer.write(request)
-            status = await read_response(reader)
+            status, closes = await read_response_head(reader)
             latencies.append(clock() - started)
             statuses[status] = statuses.get(status, 0) + 1
-        writer.close()
-        await writer.wait_closed()
+            if closes:
+                writer.close()
+                writer = None
+        if writer is not None:
+            writer.close()
+            await writer.wait_closed()
 
     await asyncio.gather(*(client() for _ in range(clients)))
     return latencies, statuses

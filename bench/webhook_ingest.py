@@ -1,31 +1,60 @@
-"""Webhook ingest under load, against a bare Django view measured in the same run.
+"""Webhook ingest under each candidate production server, against a bare Django view, in one run.
 
-Starts daphne on PostgreSQL as production does (`daphne --proxy-headers`, DEBUG off, the
-production settings and middleware, psycopg pool, durable commits) and fires N signed POSTs
-built from the sample corpus (unique wamids, plus redeliveries interleaved as Meta retries
-them) from 16 concurrent keep-alive clients at `/webhooks/whatsapp/`, and the same load at
-`/bench/bare/`, a view on the same server that only answers 200. Requests carry the
-`X-Forwarded-*` headers of Render's TLS proxy. Both endpoints get a warm-up, then the load goes
-in alternating rounds (bare, ingest, bare, ingest, ...) so that both see the same machine.
+Production serves with one daphne process today; this measures what each well-kept server would
+give instead (issue 15), all on PostgreSQL with the production settings (DEBUG off, production
+middleware, psycopg pool, durable commits), one after the other on the same database:
+
+- `daphne`: `daphne --proxy-headers`, one process (production today);
+- `uvicorn`: gunicorn with uvicorn workers (`uvicorn_worker.UvicornWorker`, uvloop + httptools),
+  with `-c botproject/gunicorn_conf.py`, production's own config, once that file exists;
+- `gunicorn-asgi`: gunicorn's own asyncio ASGI worker (`-k asgi`);
+- `sync`, `gthread`: gunicorn over WSGI (`botproject.wsgi:application`);
+- `granian`, `granian-wsgi`: granian's ASGI (no lifespan) and WSGI interfaces;
+- `hypercorn`: hypercorn with uvloop workers.
+
+Servers with no switch that puts X-Forwarded-For in REMOTE_ADDR (which the login throttle
+counts) get the project's app wrapped in their own proxy fix (bench/apps.py); gunicorn's sync,
+gthread and asgi workers take only the scheme from those headers, so they get one too.
+
+Every multi-process server gets `--web-concurrency` processes (default: `WEB_CONCURRENCY`, as
+Render sets it, else one per core) and trusts Render's X-Forwarded-* headers (bench/_servers.py
+has the command lines); each is checked first through `/bench/client/` (the client address the
+login throttle counts and the scheme Django sees). Then N signed POSTs built from the sample
+corpus (unique wamids per server, plus redeliveries interleaved as Meta retries them; the same
+bodies for every server) go from 16 concurrent keep-alive clients to `/webhooks/whatsapp/`, and
+the same load to `/bench/bare/`, a view that only answers 200, in alternating rounds (bare,
+webhook, bare, ...) after a warm-up of both. Requests carry Render's X-Forwarded-* headers; any
+status but 200 is shown. A server that closes keep-alive connections (gunicorn's sync workers)
+makes the client reconnect, and that connect counts in the next request's latency.
+
+CPU per request is the server's whole process tree (master + workers), the Postgres backends of
+the bench database, and the load generator (one asyncio process writing pre-signed requests on
+raw sockets, to take as little CPU as it can from the server it measures). On a shared machine
+CPU per request moves far less than latency does; the servers run one after the other, so compare
+them on a quiet machine.
 
 The task worker (`manage.py db_worker`) does NOT run during the load: in production it is a
-separate Render service on its own machine, and here it would take the web server's CPU. After
-the load, with daphne stopped, a few workers process every stored event (the bot replies that
-this schedules are deferred past the run: they are not ingest), then the script counts the
-messages lost or doubled (both must be 0). The load generator is one asyncio process writing
-pre-signed, pre-built requests on raw keep-alive sockets, so that it takes as little CPU as
-possible from the server it measures (Meta computes the signatures on its side, not on ours).
+separate Render service on its own machine. After the last server, a few workers process every
+stored event (the bot replies this schedules are deferred past the run: they are not ingest),
+then the script counts per server the messages lost or doubled (both must be 0).
 
-Prints, for both endpoints, requests/s, p50/p99 latency and the CPU time per request of daphne,
-of the Postgres backends and of the load generator (on a shared machine CPU per request moves
-far less than latency does); then their throughput ratio, how long the workers took to process
-the events, and the lost/doubled counts. With 16 clients each always waiting for an answer,
-mean latency = 16 / throughput (Little's law): p99 < 100 ms needs well over 160 req/s of ingest
-from the one daphne process.
+With 16 clients each always waiting for an answer, mean latency = 16 / throughput (Little's
+law): p99 < 100 ms needs well over 160 req/s of ingest.
 
-    .venv/bin/python bench/webhook_ingest.py [--requests 3000] [--clients 16] [--rounds 3]
+    .venv/bin/pip install -r bench/requirements.txt    # granian and hypercorn
+    .venv/bin/python bench/webhook_ingest.py [--servers daphne,uvicorn,...] [--requests 1500]
+        [--rounds 3] [--clients 16] [--web-concurrency N]
 
-Goal (issue #4): ingest >= 50 % of the bare view's throughput, p99 < 100 ms, median < 250 ms.
+All eight servers at the defaults take some 2 minutes of load on a quiet 2-CPU machine, then
+the workers process the ~14,000 stored events (some 5 minutes at ~45/s); `--servers` and
+`--requests` make it shorter.
+
+The `uvicorn` row runs production's config as it is, access log on stdout included (here a file
+under /tmp); daphne, as production ran it, logs no access lines.
+
+Goals (issue 15, point 3), on the chosen server at 16 clients: webhook ingest >= 50 % of the
+fastest bare view of the run, p99 < 100 ms, median < 25 ms, 0 lost, 0 doubled; the chosen
+server's bare view >= 5x daphne's. The `goals` column names the ones a server misses.
 """
 
 from __future__ import annotations
@@ -38,7 +67,9 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,16 +84,29 @@ from bench._common import (  # noqa: E402
     percentile,
     production_env,
     recreate_database,
-    start_daphne,
+    require_local,
+    start_server,
     start_worker,
+    stop_server,
     wait_for,
 )
+from bench._servers import (  # noqa: E402
+    SERVERS,
+    command,
+    cpu_seconds,
+    cpu_used,
+    default_workers,
+    tree_cpu,
+)
+from bench._table import print_report  # noqa: E402
 from tests.samples import sample_bytes, sample_names  # noqa: E402
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_bench"
 BARE_PATH = "/bench/bare/"
+CLIENT_PATH = "/bench/client/"
 EVENT_TASK = "webhooks.tasks.process_webhook_event_task"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# What the proxy check must see: the X-Forwarded-For and -Proto that build_request sends.
+PROXIED_CLIENT = "173.252.127.1 https"
 
 
 def build_bodies(count: int, duplicate_share: float, tag: str) -> tuple[list[bytes], set[str]]:
@@ -90,19 +134,10 @@ def build_bodies(count: int, duplicate_share: float, tag: str) -> tuple[list[byt
     return everything, wamids
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
 def postgres_backends(database: str) -> dict[int, float]:
     """CPU seconds so far of each Postgres backend serving `database` (this machine only)."""
     marker = f" {database} ".encode()
-    backends = {}
+    pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -110,57 +145,105 @@ def postgres_backends(database: str) -> dict[int, float]:
             except OSError:
                 continue
             if title.startswith(b"postgres: ") and marker in title:
-                backends[int(entry.name)] = cpu_seconds(int(entry.name))
-    return backends
+                pids.append(int(entry.name))
+    return {pid: cpu_seconds(pid) for pid in pids}
 
 
+@dataclass
 class Endpoint:
-    """Latencies, statuses, wall time and CPU time accumulated over the rounds."""
+    """Latencies, statuses, wall time and CPU time of one endpoint, over the rounds."""
 
-    def __init__(self, name: str, path: str) -> None:
-        self.name = name
-        self.path = path
-        self.latencies: list[float] = []
-        self.statuses: dict[int, int] = {}
-        self.elapsed = 0.0
-        self.cpu = {"daphne": 0.0, "postgres": 0.0, "client": 0.0}
+    path: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    cpu: dict[str, float] = field(
+        default_factory=lambda: {"server": 0.0, "postgres": 0.0, "client": 0.0}
+    )
 
     def run(self, port: int, server_pid: int, database: str, bodies: list[bytes], clients: int):
         requests = [build_request(body, self.path) for body in bodies]
-        server_before, postgres_before = cpu_seconds(server_pid), postgres_backends(database)
+        server_before, postgres_before = tree_cpu(server_pid), postgres_backends(database)
         client_before, started = time.process_time(), time.perf_counter()
         latencies, statuses = asyncio.run(fire(port, requests, clients))
         self.elapsed += time.perf_counter() - started
         self.cpu["client"] += time.process_time() - client_before
-        self.cpu["daphne"] += cpu_seconds(server_pid) - server_before
-        self.cpu["postgres"] += sum(
-            seconds - postgres_before.get(pid, 0.0)
-            for pid, seconds in postgres_backends(database).items()
-        )
+        self.cpu["server"] += cpu_used(server_before, tree_cpu(server_pid))
+        self.cpu["postgres"] += cpu_used(postgres_before, postgres_backends(database))
         self.latencies.extend(latencies)
         for code, n in statuses.items():
             self.statuses[code] = self.statuses.get(code, 0) + n
 
     @property
     def rps(self) -> float:
-        return len(self.latencies) / self.elapsed
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
-    def row(self) -> str:
-        ordered = sorted(self.latencies)
-        cpu = [self.cpu[key] / len(ordered) * 1000 for key in ("daphne", "postgres", "client")]
-        return (
-            f"{self.name:<16}{self.rps:>7.0f}{percentile(ordered, 0.5) * 1000:>8.1f}"
-            f"{percentile(ordered, 0.99) * 1000:>8.1f}{cpu[0]:>9.2f}{cpu[1]:>9.2f}{cpu[2]:>9.2f}"
-            f"  {self.statuses}"
-        )
+    def ms(self, share: float) -> float:
+        return percentile(self.latencies, share) * 1000
+
+    def cpu_ms(self, part: str) -> float:
+        return self.cpu[part] / len(self.latencies) * 1000 if self.latencies else float("nan")
+
+
+@dataclass
+class ServerRun:
+    """One server's figures; `error` says why it has none."""
+
+    name: str
+    processes: int
+    command: list[str]
+    wamids: set[str] = field(default_factory=set)
+    bare: Endpoint = field(default_factory=lambda: Endpoint(BARE_PATH))
+    webhook: Endpoint = field(default_factory=lambda: Endpoint(WEBHOOK_PATH))
+    client_seen: str = ""
+    error: str = ""
+    lost: int = 0
+    doubled: int = 0
+
+
+def client_seen(port: int) -> str:
+    """What the server made of the proxy headers: `<REMOTE_ADDR> <scheme>` as Django sees them."""
+    request = build_request(b"", CLIENT_PATH).replace(b"POST ", b"GET ", 1)
+
+    async def ask() -> str:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+        body = await reader.readexactly(length)
+        writer.close()
+        return f"{head[9:12].decode()}: {body.decode()}" if head[9:12] != b"200" else body.decode()
+
+    return asyncio.run(ask())
+
+
+def measure(run: ServerRun, args, env: dict[str, str], database: str, log) -> None:
+    """Start the server, check what it makes of the proxy headers, load both endpoints."""
+    bodies, run.wamids = build_bodies(args.requests, args.duplicates, f"{run.name}-")
+    warm_bodies, warm_wamids = build_bodies(args.warmup, args.duplicates, f"{run.name}-warm-")
+    run.wamids |= warm_wamids
+    port = free_port()
+    run.command = command(run.name, port, run.processes, args.threads)
+    server = start_server(run.name, port, env, log, run.processes)
+    try:
+        wait_for(port, timeout=60)
+        run.client_seen = client_seen(port)
+        # Warm both paths alike: imports, URL resolver, every worker's psycopg pool.
+        for path in (BARE_PATH, WEBHOOK_PATH):
+            warm = [build_request(body, path) for body in warm_bodies]
+            _, statuses = asyncio.run(fire(port, warm, args.clients))
+            if set(statuses) != {200}:
+                raise SystemExit(f"{path} answered {statuses} to the warm-up, not 200")
+        size = -(-len(bodies) // args.rounds)
+        for start in range(0, len(bodies), size):
+            for endpoint in (run.bare, run.webhook):
+                endpoint.run(port, server.pid, database, bodies[start : start + size], args.clients)
+    finally:
+        stop_server(server)
 
 
 def process_events(env: dict[str, str], workers: int) -> float:
-    """Run task workers until every webhook event is processed; seconds it took.
-
-    The bot replies that processing schedules are left in the queue, deferred: they are not
-    part of ingest, and the next run drops the database.
-    """
+    """Run task workers until every webhook event is processed; seconds it took."""
     import psycopg
 
     started = time.perf_counter()
@@ -188,8 +271,8 @@ def process_events(env: dict[str, str], workers: int) -> float:
             process.wait(timeout=60)
 
 
-def count_messages(env: dict[str, str], wamids: set[str]) -> tuple[int, int, int, dict]:
-    """(stored, lost, doubled) for the wamids the load sent, and the events by outcome."""
+def count_messages(env: dict[str, str], wamids: set[str]) -> tuple[int, int]:
+    """(lost, doubled) among the messages with these wamids."""
     import psycopg
 
     with psycopg.connect(env["DATABASE_URL"]) as conn:
@@ -198,87 +281,84 @@ def count_messages(env: dict[str, str], wamids: set[str]) -> tuple[int, int, int
             "GROUP BY wamid",
             (list(wamids),),
         ).fetchall()
-        outcomes = dict(
-            conn.execute(
-                "SELECT outcome, count(*) FROM webhooks_webhookevent GROUP BY outcome"
-            ).fetchall()
-        )
-    stored = {wamid for wamid, _ in rows}
-    doubled = sum(n - 1 for _, n in rows)
-    return len(stored), len(wamids - stored), doubled, outcomes
+    return len(wamids - {wamid for wamid, _ in rows}), sum(n - 1 for _, n in rows)
 
 
-def chunks(items: list[bytes], count: int) -> list[list[bytes]]:
-    size = -(-len(items) // count)
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def event_outcomes(env: dict[str, str]) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        query = "SELECT outcome, count(*) FROM webhooks_webhookevent GROUP BY outcome"
+        return dict(conn.execute(query).fetchall())
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument(
+        "--servers", default=",".join(SERVERS), help=f"comma-separated, of: {', '.join(SERVERS)}"
+    )
+    parser.add_argument("--requests", type=int, default=1500, help="per endpoint and server")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/ingest rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/webhook rounds")
     parser.add_argument("--warmup", type=int, default=200, help="requests per endpoint")
+    parser.add_argument(
+        "--web-concurrency",
+        type=int,
+        default=default_workers(),
+        help="processes of each multi-process server (default: WEB_CONCURRENCY, else the cores)",
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument(
         "--workers", type=int, default=4, help="task workers processing the events after the load"
     )
     parser.add_argument("--duplicates", type=float, default=0.25, help="share of redeliveries")
     add_database_option(parser, DEFAULT_DATABASE)
     args = parser.parse_args()
+    args.servers = [name.strip() for name in args.servers.split(",") if name.strip()]
+    if unknown := [name for name in args.servers if name not in SERVERS]:
+        parser.error(f"unknown servers {unknown}; known: {', '.join(SERVERS)}")
+    return args
 
+
+def main() -> None:
+    args = parse_args()
+    require_local(args.database_url)
     # LOG_LEVEL and DB_POOL_* as production's defaults; BOT_* as the shell has them.
-    env = production_env(args.database_url, drop=("LOG_LEVEL", "DB_POOL"))
+    env = production_env(args.database_url, drop=("LOG_LEVEL", "DB_POOL", "WEB_CONCURRENCY"))
     recreate_database(args.database_url, env)
-    bodies, wamids = build_bodies(args.requests, args.duplicates, "bench")
-    warm_bodies, warm_wamids = build_bodies(args.warmup, args.duplicates, "warm")
-    port = free_port()
-    server = start_daphne(port, env, subprocess.DEVNULL)
     database = args.database_url.rsplit("/", 1)[1].split("?", 1)[0]
-    bare = Endpoint("bare 200 view", BARE_PATH)
-    ingest = Endpoint("webhook ingest", WEBHOOK_PATH)
+    logs = Path(tempfile.mkdtemp(prefix="webhook_ingest_bench_"))
     load_before = os.getloadavg()[0]
-    try:
-        wait_for(port)
-        # Warm both paths alike: imports, URL resolver, and the psycopg pool's connections.
-        for path in (BARE_PATH, WEBHOOK_PATH):
-            warm = [build_request(body, path) for body in warm_bodies]
-            _, statuses = asyncio.run(fire(port, warm, args.clients))
-            if set(statuses) != {200}:
-                raise SystemExit(f"{path} answered {statuses} to the warm-up, not 200")
-        for part in chunks(bodies, args.rounds):
-            for endpoint in (bare, ingest):
-                endpoint.run(port, server.pid, database, part, args.clients)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    runs = []
+    for name in args.servers:
+        processes = args.web_concurrency if SERVERS[name].multi_process else 1
+        run = ServerRun(name, processes, [])
+        print(f"{name}: {SERVERS[name].description}, {processes} process(es)", flush=True)
+        with open(logs / f"{name}.log", "w") as log:
+            try:
+                measure(run, args, env, database, log)
+            except (SystemExit, OSError, asyncio.IncompleteReadError) as failure:
+                run.error = f"{failure or type(failure).__name__}; see {log.name}"
+        runs.append(run)
     load_after = os.getloadavg()[0]
     processed_in = process_events(env, args.workers)
-    sent = wamids | warm_wamids
-    stored, lost, doubled, outcomes = count_messages(env, sent)
+    for run in runs:
+        if not run.error:
+            run.lost, run.doubled = count_messages(env, run.wamids)
 
     print(
-        f"daphne on PostgreSQL with the production settings; {len(bodies)} signed POSTs per "
-        f"endpoint ({len(bodies) - len(set(bodies))} redeliveries) from {args.clients} keep-alive "
-        f"clients in {args.rounds} alternating rounds, after {args.warmup} warm-up requests each; "
-        f"{os.cpu_count()} CPUs, load average {load_before:.1f} before, {load_after:.1f} after"
+        f"\nPostgreSQL, production settings; {args.requests} signed POSTs per endpoint and server "
+        f"(a share {args.duplicates:.2f} redeliveries) from {args.clients} keep-alive clients in "
+        f"{args.rounds} alternating rounds, after {args.warmup} warm-up requests each; "
+        f"{os.cpu_count()} CPUs, load average {load_before:.1f} before, {load_after:.1f} after; "
+        f"server logs in {logs}"
     )
-    print(f"{'':<39}{'CPU ms per request':^27}")
-    print(
-        f"{'endpoint':<16}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'daphne':>9}{'postgres':>9}{'client':>9}  statuses"
-    )
-    print(bare.row())
-    print(ingest.row())
-    print(f"throughput ratio (ingest / bare): {ingest.rps / bare.rps:.2f}")
-    events = len(bodies) + len(warm_bodies)
+    print_report(runs, PROXIED_CLIENT)
+    outcomes = event_outcomes(env)
     print(
         "task worker: not running during the load (its own machine in production); afterwards "
-        f"{args.workers} workers processed the {events} events in {processed_in:.0f} s "
-        f"({events / processed_in:.0f}/s)"
-    )
-    print(
-        f"messages: {len(sent)} unique sent, {stored} stored, {lost} lost, {doubled} doubled; "
-        f"events by outcome: {outcomes}"
+        f"{args.workers} workers processed the {sum(outcomes.values())} events in "
+        f"{processed_in:.0f} s; events by outcome: {outcomes}"
     )
 
 
