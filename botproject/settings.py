@@ -49,8 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "channels",
-    "django_tasks_db",
+    # botproject before django_tasks_db: its `db_worker` (the backend's, plus a heartbeat)
+    # must win, and Django gives a command name to the app listed first.
     "botproject",
+    "django_tasks_db",
     "accounts",
     "conversations",
     "profiles",
@@ -270,6 +272,13 @@ TASKS = {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
+# Each `db_worker` writes a heartbeat this often (0 = none); the Operations page warns when no
+# worker has reported for WORKER_STALE_SECONDS. Production: the defaults.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
+WORKER_STALE_SECONDS = env.float("WORKER_STALE_SECONDS", default=60.0)
+# Lets a monitor read /ops/status.json with `Authorization: Bearer <OPS_TOKEN>`. Production: a
+# long random value given only to the monitor; empty = token access off (staff Admins only).
+OPS_TOKEN = env.str("OPS_TOKEN", default="")
 
 # WhatsApp Cloud API. Production: the app secret, the verify token typed into Meta's
 # dashboard, a system-user access token and the phone number id.
@@ -350,3 +359,16 @@ LOGGING = {
         "django.utils.autoreload": {"propagate": False},
     },
 }
+
+# Errors to Sentry, off unless SENTRY_DSN is set. Production: the project's DSN; environment
+# and release name the deploy (Render sets RENDER_GIT_COMMIT). No PII, locals, request bodies,
+# secrets or message text is sent (botproject/sentry.py); sentry-sdk is imported only then.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str(
+    "SENTRY_ENVIRONMENT", default="production" if ON_RENDER else "development"
+)
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or env.str("RENDER_GIT_COMMIT", default="")
+if SENTRY_DSN:
+    from botproject.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE or None)

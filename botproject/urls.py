@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts.throttle import throttled_admin_login
 from botproject.health import healthz
+from botproject.ops import views as ops_views
 from conversations import media_views
 from conversations import views as conversation_views
 
@@ -13,6 +14,8 @@ admin.site.index_title = "Leads, conversations and the bot"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("webhooks/", include("webhooks.urls")),
+    # For a monitor: Bearer OPS_TOKEN or an Admin's session (the admin login would redirect).
+    path("ops/status.json", ops_views.operations_json, name="ops-status-json"),
     # The admin's login, refused for a while after repeated failures (password guessing).
     path("admin/login/", throttled_admin_login, name="admin-login"),
     # Inside the admin's URL space and login; before admin.site.urls, which would 404 them.
@@ -25,6 +28,11 @@ urlpatterns = [
         "admin/dashboard/thread/<int:conversation_id>/",
         admin.site.admin_view(conversation_views.conversation_thread),
         name="dashboard-thread",
+    ),
+    path(
+        "admin/operations/",
+        admin.site.admin_view(ops_views.operations_page),
+        name="operations",
     ),
     # Media of messages: staff only, streamed from storage (MEDIA_URL is never served).
     path(

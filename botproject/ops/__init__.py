@@ -1,0 +1,1 @@
+"""Operations: what the task worker and the queues are doing, for Admins and monitors."""
