@@ -91,29 +91,16 @@ def production_env(
 
 
 def worker_env(env: dict[str, str], **settings: str) -> dict[str, str]:
-    # The worker's pool in production is 4 (settings: "web 8, worker 4").
+    # The worker's pool in production is 4 (render.yaml: web 2 x 4, worker 4).
     return {**env, "DB_POOL_MAX_SIZE": "4", **settings}
 
 
-def start_daphne(port: int, env: dict[str, str], output) -> subprocess.Popen:
-    """The web server as production runs it (proxy headers on), on 127.0.0.1:`port`."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "--proxy-headers",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "botproject.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=output,
-        stderr=output,
-    )
+def start_production(port: int, env: dict[str, str], output) -> subprocess.Popen:
+    """The web service as render.yaml runs it: gunicorn_conf.py, WEB_CONCURRENCY uvicorn
+    workers (default: one per core), on 127.0.0.1:`port`. Stop it with `stop_server`."""
+    from bench._servers import default_workers
+
+    return start_server("uvicorn", port, env, output, default_workers())
 
 
 def start_server(

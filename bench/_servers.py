@@ -31,7 +31,9 @@ class Server:
 SERVERS = {
     server.name: server
     for server in (
-        Server("daphne", "daphne --proxy-headers, 1 process (production today)", False),
+        Server(
+            "daphne", "daphne --proxy-headers, 1 process, Django's ASGI handler (before)", False
+        ),
         Server(
             "uvicorn",
             "production: gunicorn_conf.py, uvicorn workers, HTTP via a2wsgi to Django's WSGI",
@@ -40,7 +42,7 @@ SERVERS = {
         Server("gunicorn-asgi", "gunicorn -k asgi, gunicorn's own asyncio worker", True),
         Server("sync", "gunicorn sync workers, WSGI", True),
         Server("gthread", "gunicorn gthread workers, WSGI", True),
-        Server("granian", "granian, ASGI interface (no lifespan)", True),
+        Server("granian", "granian, ASGI interface (no lifespan), Django's ASGI handler", True),
         Server("granian-wsgi", "granian, WSGI interface", True),
         Server("hypercorn", "hypercorn -k uvloop, ASGI", True),
         Server("uvicorn-asgi", "as uvicorn, HTTP through Django's ASGI handler", True),
@@ -71,8 +73,9 @@ def gunicorn(worker_options: list[str], app: str, port: int, workers: int) -> li
 def command(name: str, port: int, workers: int, threads: int = 4) -> list[str]:
     """The command line that starts server `name` on 127.0.0.1:`port`."""
     if name == "daphne":
+        # As production ran before gunicorn: Django's ASGI handler serving HTTP.
         daphne = ["-m", "daphne", "--proxy-headers", "-b", "127.0.0.1", "-p"]
-        return [sys.executable, *daphne, str(port), ASGI_APP]
+        return [sys.executable, *daphne, str(port), "bench.asgi_before:application"]
     if name == "uvicorn":
         return gunicorn(["-c", str(GUNICORN_CONF)], ASGI_APP, port, workers)
     if name == "uvicorn-asgi":

@@ -14,12 +14,12 @@ a server imports only its own wrapper: the gunicorn rows run without hypercorn i
 
 
 def granian_asgi():
+    """Django's ASGI handler: a2wsgi (production's bridge) awaits what `receive` returns, and
+    granian's `receive` returns a future, not a coroutine."""
     from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
-    from botproject.asgi import application
-
     # Every peer trusted, as production's gunicorn_conf.py does: only Render's proxy reaches it.
-    return wrap_asgi_with_proxy_headers(application, trusted_hosts="*")
+    return wrap_asgi_with_proxy_headers(django_asgi(), trusted_hosts="*")
 
 
 def proxied_wsgi():
@@ -50,8 +50,8 @@ def hypercorn_asgi():
 
 
 def django_asgi():
-    """The project's ASGI app with HTTP through Django's own ASGI handler (production before
-    botproject/asgi.py bridged HTTP to the WSGI handler), to measure what the bridge saves."""
+    """The project's ASGI app with HTTP through Django's own ASGI handler, as production (and
+    daphne's row) served it before botproject/asgi.py bridged HTTP to the WSGI handler."""
     from channels.routing import ProtocolTypeRouter
     from django.core.asgi import get_asgi_application
 

@@ -1,21 +1,22 @@
 """Live push latency: a signed webhook POST until its event reaches a dashboard websocket.
 
 Starts, on PostgreSQL with the production settings (DEBUG off, psycopg pool, a database of its
-own, recreated and migrated for each run), daphne as render.yaml runs it (`daphne -b 127.0.0.1
--p PORT --proxy-headers botproject.asgi:application`; every request carries the proxy's
-`X-Forwarded-Proto: https`) and one `manage.py db_worker`, logs a staff user (Agent role) in
+own, recreated and migrated for each run), the web service as render.yaml runs it (gunicorn
+with botproject/gunicorn_conf.py: WEB_CONCURRENCY uvicorn workers; every request carries the
+proxy's `X-Forwarded-Proto: https`) and one `manage.py db_worker`, logs a staff user (Agent role) in
 through the admin's login form, and connects a websocket client (standard library, below) to
 `/ws/dashboard/` with that session cookie and an allowed Origin. It then POSTs N signed
 inbound texts (each a new wamid, dated now) from one keep-alive connection and times each one
 from just before its POST to the arrival of the websocket event of kind "message" carrying the
-same text. Two configurations run one after the other, each with its own daphne and worker:
+same text. Two configurations run one after the other, each with its own web server and worker:
 
-1. **production**: `REDIS_URL` set: the worker's events are pushed through Redis to daphne
-   after commit (a 10 s safety-net poll only recovers a failed push). The Redis is a
+1. **production**: `REDIS_URL` set: the worker's events are pushed through Redis to the web
+   server after commit (a 10 s safety-net poll only recovers a failed push). The Redis is a
    redis-server the bench starts on a free port and stops (so its connection count is the
    bench's alone), or `--redis-url` / `BENCH_REDIS_URL` (e.g. the local one, db 14).
-2. **local default**: no Redis: the in-memory layer cannot cross from the worker to daphne, so
-   the connection polls the event table every `LIVE_EVENTS_POLL_SECONDS` (0.5 s by default).
+2. **local default**: no Redis: the in-memory layer cannot cross from the worker to the web
+   server, so the connection polls the event table every `LIVE_EVENTS_POLL_SECONDS` (0.5 s by
+   default).
 
 The worker's poll interval bounds the latency: the webhook view only stores the body and
 enqueues a task, and an idle worker looks for a task every `--interval` seconds (db_worker's
@@ -71,7 +72,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, percentile, recreate_database, start_daphne, stop, wait_for  # noqa: E402
+from bench._common import (  # noqa: E402
+    free_port,
+    percentile,
+    recreate_database,
+    start_production,
+    stop,
+    stop_server,
+    wait_for,
+)
 from tests.samples import signed_headers, text_webhook  # noqa: E402
 
 APP_SECRET = "bench_app_secret_" + secrets.token_hex(8)
@@ -83,7 +92,7 @@ WEBHOOK_PATH = "/webhooks/whatsapp/"
 EVENT_TASK = "webhooks.tasks.process_webhook_event_task"
 STAFF_USER = "bench_live"
 MANAGE = [sys.executable, "manage.py"]
-# What Render's proxy adds to every request (TLS ends there); daphne runs --proxy-headers.
+# What Render's proxy adds to every request (TLS ends there); the server trusts it.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
 PROXY_LINES = "".join(f"{name}: {value}\r\n" for name, value in PROXY_HEADERS.items())
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -500,7 +509,7 @@ def run_config(
     server = worker = None
     redis_url = env.get("REDIS_URL")
     try:
-        server = start_daphne(port, env, log)
+        server = start_production(port, env, log)
         interval = ["--interval", str(args.interval)]
         worker_env = {**env, "DB_POOL_MAX_SIZE": "4"}  # production: web 8, worker 4
         worker = subprocess.Popen(
@@ -514,7 +523,7 @@ def run_config(
         cookie, login_page = login(port, password)
         tag = name.split()[0]
         database_url = env["DATABASE_URL"]
-        # Warm daphne, the worker, both pools and Postgres' caches; not measured.
+        # Warm the web server, the worker, both pools and Postgres' caches; not measured.
         warm = build_load(f"warm-{tag}", 10)
         asyncio.run(measure(port, cookie, warm, 0.2, 10, latest_event_id(database_url)))
         load = build_load(tag, args.messages)
@@ -526,7 +535,7 @@ def run_config(
             raise SystemExit(f"the worker stopped ({worker.returncode}); see {log.name}")
     finally:
         stop(worker)
-        stop(server)
+        stop_server(server)
     result = Result(name, poll, load, heard, connections, goal, login_page)
     result.read_stages(env["DATABASE_URL"])
     return result
@@ -534,7 +543,7 @@ def run_config(
 
 def report(results: list[Result], args, load_before: float, load_after: float) -> bool:
     print(
-        f"PostgreSQL, daphne --proxy-headers + one db_worker --interval {args.interval:g} s, "
+        f"PostgreSQL, gunicorn + uvicorn workers + one db_worker --interval {args.interval:g} s, "
         f"production settings, bot {'on (offline brain)' if args.bot else 'off'}; "
         f"{args.messages} signed inbound texts per configuration, one every "
         f"{args.spacing * 1000:.0f} ms on average (jittered 0.5x-1.5x), one dashboard websocket "

@@ -1,9 +1,10 @@
 """Inbound image webhooks with media download on, against the same load with it off, in one run.
 
-Starts daphne on PostgreSQL with production settings (`bench.settings`, DEBUG off, the psycopg
-pool) on a database of its own, recreated and migrated for each run, and a stand-in of Meta's
-Graph API in this process (`tests/standins/graph_media.py`: `GET /{media-id}`, then the file at
-its short-lived URL with the bearer token) that serves a 200 KB JPEG for every media id.
+Starts the production web server (gunicorn + uvicorn workers) on PostgreSQL with production
+settings (`bench.settings`, DEBUG off, the psycopg pool) on a database of its own, recreated
+and migrated for each run, and a stand-in of Meta's Graph API in this process
+(`tests/standins/graph_media.py`: `GET /{media-id}`, then the file at its short-lived URL with
+the bearer token) that serves a 200 KB JPEG for every media id.
 
 Each round POSTs N/rounds signed image webhooks (sample 09, each with its own wamid and media
 id, from N/5 users) from a few keep-alive clients to the real endpoint, then one batch
@@ -48,8 +49,8 @@ from bench._common import (  # noqa: E402
     production_env,
     recreate_database,
     require_local,
-    start_daphne,
-    stop,
+    start_production,
+    stop_server,
     wait_for,
     worker_env,
 )
@@ -170,7 +171,7 @@ def main() -> None:
     recreate_database(args.database_url, env)
     log = open(Path(workdir) / "servers.log", "w")  # noqa: SIM115 - open for the whole run
     port = free_port()
-    server = start_daphne(port, env, log)
+    server = start_production(port, env, log)
     common = {"port": port, "clients": args.clients, "log": log, "db": args.database_url}
     load_before = os.getloadavg()[0]
     try:
@@ -191,7 +192,7 @@ def main() -> None:
         run_round(big, requests, "big", env=on_env, **common)
         counts = {p.name: media_counts(args.database_url, p.tags) for p in (off, on, big)}
     finally:
-        stop(server)
+        stop_server(server)
         stand_in.stop()
         log.close()
     load_after = os.getloadavg()[0]
@@ -204,7 +205,8 @@ def main() -> None:
 def report(args, off, on, big, counts, stand_in, load_before, load_after, log_name) -> bool:
     mb = 1024 * 1024
     print(
-        f"PostgreSQL, daphne + one batch db_worker, production settings, BOT_ENABLED=false; "
+        f"PostgreSQL, gunicorn + uvicorn workers + one batch db_worker, production settings, "
+        f"BOT_ENABLED=false; "
         f"{off.messages} image webhooks per phase in {args.rounds} alternating rounds, POSTed "
         f"by {args.clients} keep-alive clients; each image {len(IMAGE) // 1024} KB served by "
         f"the Graph stand-in; {os.cpu_count()} CPUs, load average {load_before:.1f} before, "

@@ -1,6 +1,7 @@
 """The whole reply pipeline (store → brain → send) against ingest alone, measured in one run.
 
-Starts daphne on PostgreSQL with production settings (DEBUG off, psycopg pool, `bench.settings`)
+Starts the web service as render.yaml runs it (gunicorn + uvicorn workers) on PostgreSQL
+with production settings (DEBUG off, psycopg pool, `bench.settings`)
 on a database of its own, recreated and migrated for each run, and runs two phases on it:
 
 1. **ingest only**: N signed inbound text webhooks are POSTed from a few concurrent keep-alive
@@ -79,9 +80,10 @@ from bench._common import (  # noqa: E402
     production_env,
     recreate_database,
     require_local,
-    start_daphne,
+    start_production,
     start_worker,
     stop,
+    stop_server,
     wait_for,
     worker_env,
 )
@@ -228,12 +230,12 @@ def main() -> None:
     log = open(Path(workdir) / "servers.log", "w")  # noqa: SIM115 - open for the whole run
     port = free_port()
     # The web process never reads BOT_ENABLED: only the worker's tasks do.
-    server = start_daphne(port, env, log)
+    server = start_production(port, env, log)
     load_before = os.getloadavg()[0]
     common = {"port": port, "clients": args.clients, "log": log, "database_url": args.database_url}
     try:
         wait_for(port)
-        # Warm daphne, its pool and Postgres' caches on both paths; not measured.
+        # Warm the web server, its pools and Postgres' caches on both paths; not measured.
         for tag, prefix, worker in (
             ("warm-off", "155900", ingest_env),
             ("warm-on", "155901", bot_env),
@@ -271,7 +273,7 @@ def main() -> None:
                 database_url=args.database_url,
             )
     finally:
-        stop(server)
+        stop_server(server)
         log.close()
     load_after = os.getloadavg()[0]
     if report(args, ingest, pipeline, probe, load_before, load_after, log.name):
@@ -299,8 +301,9 @@ def print_goals(ingest: Phase, pipeline: Phase, probe: Phase | None) -> None:
 
 def report(args, ingest: Phase, pipeline: Phase, probe, load_before, load_after, log_name) -> bool:
     print(
-        f"PostgreSQL, daphne + one db_worker, production settings, offline brain, console "
-        f"transport, BOT_BURST_SECONDS=0; {ingest.messages} messages per phase in "
+        f"PostgreSQL, gunicorn + uvicorn workers + one db_worker, production settings, "
+        f"offline brain, console transport, BOT_BURST_SECONDS=0; {ingest.messages} messages "
+        f"per phase in "
         f"{args.rounds} alternating rounds, from {ingest.users} users ({args.per_user} each, "
         f"round-robin), POSTed by {args.clients} keep-alive clients, then drained by the "
         f"worker; {os.cpu_count()} CPUs, load average "
