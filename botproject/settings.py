@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from botproject.db_pool import check_if_idle
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -114,6 +116,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # CONN_HEALTH_CHECKS' query on checkout, only for a connection idle this long.
+        "check": check_if_idle(env.float("DB_POOL_CHECK_IDLE_SECONDS", default=5.0)),
     }
     # Supabase's transaction pooler (port 6543) hands each transaction to any server
     # connection: server-side cursors (WITH HOLD) break there. Detected from the port, or

@@ -41,7 +41,7 @@ print(json.dumps({
     "tasks": settings.TASKS["default"]["BACKEND"],
     "brain": settings.BOT_BRAIN,
     "transport": settings.WHATSAPP_TRANSPORT,
-}))
+}, default=lambda value: getattr(value, "__qualname__", repr(value))))
 """
 
 
@@ -75,6 +75,8 @@ def test_postgres_uses_the_psycopg_pool_without_persistent_connections():
     assert shown["engine"] == "django.db.backends.postgresql"
     assert shown["conn_max_age"] == 0
     assert shown["pool"]["max_size"] == 4
+    # Health checks on checkout, but only for connections that sat idle (botproject/db_pool.py).
+    assert shown["pool"]["check"] == "check_if_idle.<locals>.check"
     assert shown["layer"] == "channels_redis.core.RedisChannelLayer"
     assert shown["brain"] == "openai"
 
