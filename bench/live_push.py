@@ -18,9 +18,9 @@ same text. Two configurations run one after the other, each with its own web ser
    server, so the connection polls the event table every `LIVE_EVENTS_POLL_SECONDS` (0.5 s by
    default).
 
-The worker's poll interval bounds the latency: the webhook view only stores the body and
-enqueues a task, and an idle worker looks for a task every `--interval` seconds (db_worker's
-default is 1 s; the bench uses render.yaml's 0.2 s and prints it). The POSTs come
+The worker's poll interval bounds the latency: the webhook view only stores the body, and an
+idle worker looks for pending events every `--interval` seconds (db_worker's default is 1 s;
+the bench uses render.yaml's 0.2 s and prints it). The POSTs come
 `--spacing` apart on average (0.25 s, jittered 0.5x-1.5x so they do not fall into step with
 either poll): the latency of a message, not the length of a queue. At 50 ms apart the single
 worker, which takes some 60-120 ms a message on a busy 2-CPU machine, cannot keep up and the
@@ -32,11 +32,12 @@ events are counted, not timed).
 
 Prints per configuration: p50/p95/max of the end-to-end latency, received/sent (missing must
 be 0), and where the time goes, from the rows' timestamps (same machine, same clock): the
-POST's round trip (the baseline: the ingest alone), the wait until the worker starts the task
-(its poll, or a task before it), processing until the event row is written, and the delivery
-of that row to the socket (commit, then the Redis push, or the table poll); and, not part of
-the latency, the rest of the task after the row (commit, the push made from the worker, the
-result recorded), which a message arriving meanwhile waits behind. Also: the worker's
+POST's round trip (the baseline: the ingest alone), the wait until a worker claims the event
+(its poll), from the claim until the event row is written (including events claimed with it
+and processed first), and the delivery of that row to the socket (commit, then the Redis push,
+or the table poll); and, not part of the latency, the rest of the processing after the row
+(commit, the push made from the worker, the outcome recorded), which a message arriving
+meanwhile waits behind. Also: the worker's
 busy share, other events the socket received (and how many of them predate its connection),
 and the Redis connections the server accepted meanwhile (the worker pushes over one persistent
 connection, `conversations/services/live_publisher.py`, so this stays near 0 however many events
@@ -89,7 +90,6 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/botproject_live_bench"
 # uses 0, and the group name is the same.
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 WEBHOOK_PATH = "/webhooks/whatsapp/"
-EVENT_TASK = "webhooks.tasks.process_webhook_event_task"
 STAFF_USER = "bench_live"
 MANAGE = [sys.executable, "manage.py"]
 # What Render's proxy adds to every request (TLS ends there); the server trusts it.
@@ -364,11 +364,10 @@ async def measure(
 
 # --- where the time went, from the rows ---------------------------------------------------------
 
-TASKS_SQL = """
-SELECT (args_kwargs -> 'args' ->> 0)::bigint, extract(epoch FROM started_at),
-       extract(epoch FROM finished_at)
-FROM django_tasks_database_dbtaskresult
-WHERE task_path = %s AND (args_kwargs -> 'args' ->> 0)::bigint = ANY(%s)
+# When a worker took each event from the queue, and when it had processed it.
+EVENTS_SQL = """
+SELECT id, extract(epoch FROM claimed_at), extract(epoch FROM processed_at)
+FROM webhooks_webhookevent WHERE id = ANY(%s)
 """
 EVENT_ROWS_SQL = """
 SELECT m.wamid, extract(epoch FROM min(l.created_at))
@@ -443,7 +442,7 @@ class Result:
     redis_connections: int | None = None
     goal_seconds: float = 1.0  # p95 the configuration must stay under
     login_page: int = 0  # GET /admin/login/: 200, or 500 without collectstatic
-    # wamid -> (task started, task finished, live event row written), epoch seconds
+    # wamid -> (event claimed, event processed, live event row written), epoch seconds
     stages: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     def read_stages(self, database_url: str) -> None:
@@ -451,7 +450,7 @@ class Result:
 
         ids = [sent.event_id for sent in self.load if sent.event_id is not None]
         with psycopg.connect(database_url) as conn:
-            tasks = {row[0]: row[1:] for row in conn.execute(TASKS_SQL, (EVENT_TASK, ids))}
+            tasks = {row[0]: row[1:] for row in conn.execute(EVENTS_SQL, (ids,))}
             wamids = [sent.wamid for sent in self.load]
             written = dict(conn.execute(EVENT_ROWS_SQL, (wamids,)).fetchall())
         for sent in self.load:
@@ -472,30 +471,36 @@ class Result:
         return (len(self.load) - 1) / max(1e-9, self.load[-1].posted - self.load[0].posted)
 
     def worker_busy(self) -> tuple[float, float]:
-        """(share of the sending window the worker spent in these tasks, median task ms)."""
-        runs = [finished - started for started, finished, _ in self.stages.values()]
+        """(share of the sending window the worker spent on these events, median claim-to-done
+        ms). Events claimed together overlap, so the busy time is the union of their spans."""
+        spans = sorted((started, finished) for started, finished, _ in self.stages.values())
+        busy, reach = 0.0, float("-inf")
+        for started, finished in spans:
+            busy += max(0.0, finished - max(started, reach))
+            reach = max(reach, finished)
         window = self.load[-1].answered - self.load[0].posted
-        return sum(runs) / window, percentile(runs, 0.5) * 1000
+        runs = [finished - started for started, finished in spans]
+        return busy / window, percentile(runs, 0.5) * 1000
 
     def stage_columns(self) -> dict[str, list[float]]:
         columns: dict[str, list[float]] = {
             "POST round trip": [],
-            "wait for worker": [],
-            "task to event row": [],
+            "wait for a claim": [],
+            "claim to event row": [],
             "row to socket": [],
-            "row to task end": [],
+            "row to processed": [],
         }
         for sent in self.load:
             if sent.arrived is None or sent.wamid not in self.stages:
                 continue
             started, finished, written = self.stages[sent.wamid]
             columns["POST round trip"].append(sent.answered - sent.posted)
-            columns["wait for worker"].append(started - sent.answered)
-            columns["task to event row"].append(float(written) - started)
+            columns["wait for a claim"].append(started - sent.answered)
+            columns["claim to event row"].append(float(written) - started)
             columns["row to socket"].append(sent.arrived - float(written))
-            # Not part of this message's latency: the rest of its task (commit, the push made
-            # in the worker, recording the result), which the next message may wait behind.
-            columns["row to task end"].append(finished - float(written))
+            # Not part of this message's latency: the rest of its processing (commit, the push
+            # made in the worker, recording the outcome), which the next event may wait behind.
+            columns["row to processed"].append(finished - float(written))
         return columns
 
 
@@ -580,7 +585,7 @@ def report(results: list[Result], args, load_before: float, load_after: float) -
         statuses: dict[int, int] = {}
         for sent in result.load:
             statuses[sent.status] = statuses.get(sent.status, 0) + 1
-        busy, task_ms = result.worker_busy()
+        busy, event_ms = result.worker_busy()
         missing = len(result.load) - result.received
         heard = result.heard
         other = ", ".join(f"{kind} {n}" for kind, n in sorted(heard.others.items())) or "none"
@@ -592,7 +597,8 @@ def report(results: list[Result], args, load_before: float, load_after: float) -
         )
         print(
             f"  {result.name}: {result.rate:.1f} POSTs/s, HTTP {statuses}, {missing} missing; "
-            f"worker busy {busy:.0%} of the time (task p50 {task_ms:.0f} ms); other events "
+            f"worker busy {busy:.0%} of the time (claim to processed p50 {event_ms:.0f} ms); "
+            "other events "
             f"received: {other} ({heard.stale} from before the socket connected){redis}"
         )
         if statuses != {200: len(result.load)}:

@@ -300,6 +300,12 @@ if WHATSAPP_TRANSPORT not in {"console", "graph"}:
 # with 413. Django's own request-body cap follows, so the view sees the body to refuse it.
 WHATSAPP_WEBHOOK_MAX_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WHATSAPP_WEBHOOK_MAX_BYTES
+# The events table is the processing queue (webhooks/queue.py): a worker leases an event for
+# this long (one that dies mid-event gives it up when the lease passes), an event whose
+# processing raises is retried with backoff doubling from the base, and fails after the last.
+WEBHOOK_EVENT_LEASE_SECONDS = env.float("WEBHOOK_EVENT_LEASE_SECONDS", default=120.0)
+WEBHOOK_EVENT_MAX_ATTEMPTS = env.int("WEBHOOK_EVENT_MAX_ATTEMPTS", default=6)
+WEBHOOK_EVENT_RETRY_BASE_SECONDS = env.float("WEBHOOK_EVENT_RETRY_BASE_SECONDS", default=5.0)
 WHATSAPP_GRAPH_URL = env.str(
     "WHATSAPP_GRAPH_URL", default="https://graph.facebook.com/v25.0"
 ).rstrip("/")

@@ -27,6 +27,8 @@ class WebhookEventAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     fields = (
         "received_at",
+        "claimed_at",
+        "claimed_until",
         "processed_at",
         "outcome",
         "attempts",

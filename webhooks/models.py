@@ -11,7 +11,12 @@ class EventOutcome(models.TextChoices):
 
 
 class WebhookEvent(models.Model):
-    """One signed POST from Meta, committed before we answer 200 so that nothing is lost."""
+    """One signed POST from Meta, committed before we answer 200 so that nothing is lost.
+
+    The table is also the processing queue (webhooks/queue.py): a pending event is taken by a
+    worker for a lease, and taken again once the lease has passed, so that the request does one
+    INSERT and a worker that dies mid-event loses nothing.
+    """
 
     body = models.BinaryField(help_text="The exact request body bytes Meta signed.")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -19,6 +24,15 @@ class WebhookEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=EventOutcome, default=EventOutcome.PENDING)
     error = models.TextField(blank=True, help_text="Why processing failed, if it did.")
     attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last took it from the queue."
+    )
+    claimed_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A worker is processing it until then; past it, pending again for any worker "
+        "(retry backoff or a worker that died).",
+    )
     summary = models.JSONField(
         default=dict,
         blank=True,
@@ -28,7 +42,15 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["outcome", "-received_at"])]
+        indexes = [
+            models.Index(fields=["outcome", "-received_at"]),
+            # The queue's scan: small, since an event leaves it once processed.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(outcome="pending"),
+                name="webhook_event_queue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Webhook event {self.pk} ({self.outcome})"

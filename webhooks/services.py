@@ -1,7 +1,8 @@
 """Receiving Meta's webhooks: keep the body first, process it afterwards, idempotently.
 
-`receive_webhook` runs inside the request and only stores; `process_webhook_event` runs in
-a task (or again from the admin's replay action) and may run any number of times.
+`receive_webhook` runs inside the request and only stores; `process_webhook_event` runs in a
+task worker, which takes pending events from the table (webhooks/queue.py), or again from the
+admin's replay action, and may run any number of times.
 """
 
 from __future__ import annotations
@@ -26,27 +27,24 @@ from webhooks.decoding import NotAJsonObject, read_body
 from webhooks.models import EventOutcome, WebhookEvent
 from webhooks.payloads import Change, ChangeValue, parse_webhook
 from webhooks.payloads.envelope import MESSAGES_FIELD
-from webhooks.tasks import process_webhook_event_task
 
 logger = logging.getLogger(__name__)
 
 
 def receive_webhook(body: bytes) -> WebhookEvent:
-    """Commit the raw body and its processing task together, before Meta gets its 200.
+    """Commit the raw body, before Meta gets its 200: one INSERT, in autocommit.
 
-    One transaction: either both are durable, or neither is and Meta's retry brings it back.
-    A signed body that is refused (not a JSON object, too deep, too many updates...) is kept
-    too, as rejected with the reason, then answered 400.
+    The pending row is the work to do: a worker takes it from the table (webhooks/queue.py),
+    so there is no second row to write in the same transaction. A signed body that is refused
+    (not a JSON object, too deep, too many updates...) is kept too, as rejected with the
+    reason, then answered 400.
     """
     try:
         read_body(body)
     except NotAJsonObject as exc:
         WebhookEvent.objects.create(body=body, outcome=EventOutcome.REJECTED, error=str(exc))
         raise
-    with transaction.atomic():
-        event = WebhookEvent.objects.create(body=body)
-        process_webhook_event_task.enqueue(event.pk)
-    return event
+    return WebhookEvent.objects.create(body=body)
 
 
 def process_webhook_event(event_id: int) -> WebhookEvent:
@@ -184,5 +182,8 @@ def _finish(event: WebhookEvent, outcome: str, *, error: str, summary: dict) -> 
     event.summary = summary
     event.processed_at = timezone.now()
     event.attempts += 1
-    event.save(update_fields=["outcome", "error", "summary", "processed_at", "attempts"])
+    event.claimed_until = None
+    event.save(
+        update_fields=["outcome", "error", "summary", "processed_at", "attempts", "claimed_until"]
+    )
     return event

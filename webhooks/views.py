@@ -1,4 +1,4 @@
-"""Meta's webhook endpoint: verify, store, answer. Processing happens in a task."""
+"""Meta's webhook endpoint: verify, store, answer. Processing happens in a task worker."""
 
 import hmac
 import logging
