@@ -7,6 +7,9 @@ middleware, psycopg pool, durable commits), one after the other on the same data
 - `daphne`: `daphne --proxy-headers`, one process (production today);
 - `uvicorn`: gunicorn with uvicorn workers (`uvicorn_worker.UvicornWorker`, uvloop + httptools),
   with `-c botproject/gunicorn_conf.py`, production's own config, once that file exists;
+- `uvicorn-rowwise`: the same, with `WEBHOOK_GROUP_COMMIT=false`: each webhook request takes
+  a pooled connection and commits its own INSERT, as before webhooks/group_commit.py (every
+  other row shares INSERTs between the requests of the moment);
 - `gunicorn-asgi`: gunicorn's own asyncio ASGI worker (`-k asgi`);
 - `sync`, `gthread`: gunicorn over WSGI (`botproject.wsgi:application`);
 - `granian`, `granian-wsgi`: granian's ASGI (no lifespan) and WSGI interfaces;
@@ -45,7 +48,7 @@ law): p99 < 100 ms needs well over 160 req/s of ingest.
     .venv/bin/python bench/webhook_ingest.py [--servers daphne,uvicorn,...] [--requests 1500]
         [--rounds 3] [--clients 16] [--web-concurrency N]
 
-All eight servers at the defaults take some 2 minutes of load on a quiet 2-CPU machine, then
+All ten rows at the defaults take some 2 minutes of load on a quiet 2-CPU machine, then
 the workers process the ~14,000 stored events (some 5 minutes at ~45/s); `--servers` and
 `--requests` make it shorter.
 

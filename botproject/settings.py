@@ -300,6 +300,12 @@ if WHATSAPP_TRANSPORT not in {"console", "graph"}:
 # with 413. Django's own request-body cap follows, so the view sees the body to refuse it.
 WHATSAPP_WEBHOOK_MAX_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WHATSAPP_WEBHOOK_MAX_BYTES
+# The webhook's INSERTs are shared by the requests of the moment (webhooks/group_commit.py);
+# a request waits this long for its row to commit before it fails (and Meta retries).
+WEBHOOK_GROUP_COMMIT = env.bool("WEBHOOK_GROUP_COMMIT", default=True)
+WEBHOOK_GROUP_COMMIT_TIMEOUT_SECONDS = env.float(
+    "WEBHOOK_GROUP_COMMIT_TIMEOUT_SECONDS", default=20.0
+)
 # The events table is the processing queue (webhooks/queue.py): a worker leases an event for
 # this long (one that dies mid-event gives it up when the lease passes), an event whose
 # processing raises is retried with backoff doubling from the base, and fails after the last.

@@ -12,7 +12,8 @@ import logging
 import traceback
 from collections import Counter
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from conversations.services import (
@@ -23,6 +24,7 @@ from conversations.services import (
 from conversations.services.echoes import record_message_echo
 from conversations.services.preferences import apply_user_preference
 from conversations.services.templates import apply_template_update
+from webhooks import group_commit
 from webhooks.decoding import NotAJsonObject, read_body
 from webhooks.models import EventOutcome, WebhookEvent
 from webhooks.payloads import Change, ChangeValue, parse_webhook
@@ -31,20 +33,23 @@ from webhooks.payloads.envelope import MESSAGES_FIELD
 logger = logging.getLogger(__name__)
 
 
-def receive_webhook(body: bytes) -> WebhookEvent:
-    """Commit the raw body, before Meta gets its 200: one INSERT, in autocommit.
+def receive_webhook(body: bytes) -> int:
+    """Commit the raw body, before Meta gets its 200; the new event's id.
 
-    The pending row is the work to do: a worker takes it from the table (webhooks/queue.py),
-    so there is no second row to write in the same transaction. A signed body that is refused
-    (not a JSON object, too deep, too many updates...) is kept too, as rejected with the
-    reason, then answered 400.
+    One INSERT in autocommit, shared with the other requests of the moment
+    (webhooks/group_commit.py). The pending row is the work to do: a worker takes it from the
+    table (webhooks/queue.py), so there is no second row to write with it. A signed body that
+    is refused (not a JSON object, too deep, too many updates...) is kept too, as rejected
+    with the reason, then answered 400.
     """
     try:
         read_body(body)
     except NotAJsonObject as exc:
         WebhookEvent.objects.create(body=body, outcome=EventOutcome.REJECTED, error=str(exc))
         raise
-    return WebhookEvent.objects.create(body=body)
+    if settings.WEBHOOK_GROUP_COMMIT and not connection.in_atomic_block:
+        return group_commit.writer.insert(body)
+    return WebhookEvent.objects.create(body=body).pk
 
 
 def process_webhook_event(event_id: int) -> WebhookEvent:

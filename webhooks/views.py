@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -65,10 +66,14 @@ def _receive_event(request):
         return _refuse(403, "Signature does not match.")
 
     try:
-        event = receive_webhook(body)
+        event_id = receive_webhook(body)
     except NotAJsonObject as exc:
         return _refuse(400, f"Body must be a JSON object as Meta sends it: {exc}.")
-    return JsonResponse({"status": "received", "event": event.pk})
+    except (DatabaseError, TimeoutError) as exc:
+        # Not stored, so not answered 200: Meta retries a 5xx, with backoff, for days.
+        logger.error("Webhook not stored: %s", type(exc).__name__, extra={"error": str(exc)})
+        return JsonResponse({"error": "Could not store the event; retry later."}, status=503)
+    return JsonResponse({"status": "received", "event": event_id})
 
 
 def _refuse(status: int, reason: str, **extra) -> JsonResponse:

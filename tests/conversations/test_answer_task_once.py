@@ -200,7 +200,7 @@ def test_messages_of_one_conversation_stored_at_once_enqueue_exactly_one_task(ru
     settings.BOT_BURST_SECONDS = 60
     make_conversation(wa_id="15550001111")
     events = [
-        receive_webhook(text_webhook(f"message {index}", wa_id="15550001111")[0]).pk
+        receive_webhook(text_webhook(f"message {index}", wa_id="15550001111")[0])
         for index in range(8)
     ]
 

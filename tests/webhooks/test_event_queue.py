@@ -64,7 +64,7 @@ def test_a_running_pump_stores_what_arrives_while_it_waits(post_body):
 
 def test_a_claim_is_a_lease_that_another_worker_takes_once_it_has_passed(settings):
     settings.WEBHOOK_EVENT_LEASE_SECONDS = 0.3
-    event = receive_webhook(text_webhook("Hi")[0])
+    event = WebhookEvent.objects.get(pk=receive_webhook(text_webhook("Hi")[0]))
 
     assert claim_events() == [event.pk]
     assert claim_events() == [], "leased: a second worker does not take it"
@@ -73,7 +73,7 @@ def test_a_claim_is_a_lease_that_another_worker_takes_once_it_has_passed(setting
 
 
 def test_a_stopping_pump_gives_back_the_events_it_had_not_started(settings, monkeypatch):
-    events = [receive_webhook(text_webhook(f"m{index}")[0]).pk for index in range(3)]
+    events = [receive_webhook(text_webhook(f"m{index}")[0]) for index in range(3)]
     pump = EventPump(interval=0.05)
     started = []
 
@@ -97,7 +97,7 @@ def test_an_event_whose_processing_raises_is_retried_with_backoff_then_failed(
     settings.WEBHOOK_EVENT_MAX_ATTEMPTS = 3
     settings.WEBHOOK_EVENT_RETRY_BASE_SECONDS = 10
     body, wamid = text_webhook("Hello")
-    event = receive_webhook(body)
+    event = WebhookEvent.objects.get(pk=receive_webhook(body))
 
     def database_gone(event_id):
         raise OperationalError("server closed the connection unexpectedly")
@@ -125,7 +125,7 @@ def test_an_event_whose_processing_raises_is_retried_with_backoff_then_failed(
 
 def test_once_the_fault_is_gone_the_retry_stores_the_message(settings, monkeypatch):
     body, wamid = text_webhook("Hello")
-    event = receive_webhook(body)
+    event = WebhookEvent.objects.get(pk=receive_webhook(body))
     real = queue.process_webhook_event
     monkeypatch.setattr(queue, "process_webhook_event", lambda pk: 1 / 0)
     run_event(claim_events()[0])
@@ -140,7 +140,7 @@ def test_once_the_fault_is_gone_the_retry_stores_the_message(settings, monkeypat
 
 @pytest.mark.postgres
 def test_workers_claiming_at_once_never_take_the_same_event():
-    events = {receive_webhook(text_webhook(f"m{index}")[0]).pk for index in range(60)}
+    events = {receive_webhook(text_webhook(f"m{index}")[0]) for index in range(60)}
 
     claims = run_together(lambda _: claim_events(limit=10), list(range(8)))
 

@@ -51,12 +51,12 @@ class Command(BaseCommand):
         wamid = f"wamid.simulated.{uuid.uuid4().hex}"
         body = inbound_text_body(wa_id=wa_id, name=name, text=text, wamid=wamid)
         try:
-            event = receive_webhook(body)
+            event_id = receive_webhook(body)
         except NotAJsonObject as exc:  # cannot happen with the body built above
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"Stored webhook event {event.pk} with message {wamid} from {wa_id}; "
+                f"Stored webhook event {event_id} with message {wamid} from {wa_id}; "
                 "the task worker processes it and the bot answers."
             )
         )
