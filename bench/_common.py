@@ -108,12 +108,12 @@ def start_server(
 ) -> subprocess.Popen:
     """Server `kind` (see bench/_servers.py) with `workers` processes, in its own process group
     so that `stop_server` can make sure none of its workers outlives the run."""
-    from bench._servers import SERVERS, command
+    from bench._servers import command
 
     return subprocess.Popen(
         command(kind, port, workers),
         cwd=ROOT,
-        env={**env, **SERVERS[kind].env, "WEB_CONCURRENCY": str(workers)},
+        env={**env, "WEB_CONCURRENCY": str(workers)},
         stdout=output,
         stderr=output,
         start_new_session=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +26,6 @@ class Server:
     name: str
     description: str
     multi_process: bool  # False: one process whatever `workers` says (daphne)
-    env: dict[str, str] = field(default_factory=dict)  # settings of this row only
 
 
 SERVERS = {
@@ -37,15 +36,11 @@ SERVERS = {
         ),
         Server(
             "uvicorn",
-            "production: gunicorn_conf.py, uvicorn workers, HTTP via a2wsgi to Django's WSGI",
+            "production: gunicorn_conf.py, uvicorn workers, the webhook POST in the event loop, "
+            "other HTTP via a2wsgi to Django's WSGI",
             True,
         ),
-        Server(
-            "uvicorn-rowwise",
-            "as uvicorn, each webhook its own INSERT (before group commit)",
-            True,
-            {"WEBHOOK_GROUP_COMMIT": "false"},
-        ),
+        Server("uvicorn-view", "as uvicorn, the webhook POST through Django's view too", True),
         Server("gunicorn-asgi", "gunicorn -k asgi, gunicorn's own asyncio worker", True),
         Server("sync", "gunicorn sync workers, WSGI", True),
         Server("gthread", "gunicorn gthread workers, WSGI", True),
@@ -83,8 +78,11 @@ def command(name: str, port: int, workers: int, threads: int = 4) -> list[str]:
         # As production ran before gunicorn: Django's ASGI handler serving HTTP.
         daphne = ["-m", "daphne", "--proxy-headers", "-b", "127.0.0.1", "-p"]
         return [sys.executable, *daphne, str(port), "bench.asgi_before:application"]
-    if name in ("uvicorn", "uvicorn-rowwise"):
+    if name == "uvicorn":
         return gunicorn(["-c", str(GUNICORN_CONF)], ASGI_APP, port, workers)
+    if name == "uvicorn-view":
+        app = "botproject.asgi:django_application"
+        return gunicorn(["-c", str(GUNICORN_CONF)], app, port, workers)
     if name == "uvicorn-asgi":
         return gunicorn(["-c", str(GUNICORN_CONF)], "bench.apps:django_asgi()", port, workers)
     if name == "gunicorn-asgi":

@@ -55,8 +55,7 @@ def django_asgi():
     from channels.routing import ProtocolTypeRouter
     from django.core.asgi import get_asgi_application
 
-    from botproject.asgi import application
+    from botproject.asgi import django_application
 
-    return ProtocolTypeRouter(
-        {"http": get_asgi_application(), "websocket": application.application_mapping["websocket"]}
-    )
+    websocket = django_application.application_mapping["websocket"]
+    return ProtocolTypeRouter({"http": get_asgi_application(), "websocket": websocket})

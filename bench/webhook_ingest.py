@@ -7,13 +7,16 @@ middleware, psycopg pool, durable commits), one after the other on the same data
 - `daphne`: `daphne --proxy-headers`, one process (production today);
 - `uvicorn`: gunicorn with uvicorn workers (`uvicorn_worker.UvicornWorker`, uvloop + httptools),
   with `-c botproject/gunicorn_conf.py`, production's own config, once that file exists;
-- `uvicorn-rowwise`: the same, with `WEBHOOK_GROUP_COMMIT=false`: each webhook request takes
-  a pooled connection and commits its own INSERT, as before webhooks/group_commit.py (every
-  other row shares INSERTs between the requests of the moment);
+- `uvicorn-view`: the same, with the webhook POST through Django's view like every other
+  request (botproject.asgi:django_application), as before webhooks/asgi.py;
 - `gunicorn-asgi`: gunicorn's own asyncio ASGI worker (`-k asgi`);
 - `sync`, `gthread`: gunicorn over WSGI (`botproject.wsgi:application`);
 - `granian`, `granian-wsgi`: granian's ASGI (no lifespan) and WSGI interfaces;
 - `hypercorn`: hypercorn with uvloop workers.
+
+`uvicorn`, `gunicorn-asgi` and `hypercorn` serve botproject.asgi's application, whose webhook
+POST is answered in the event loop (webhooks/asgi.py); every other row takes it through
+Django's view. All store it by group commit (webhooks/group_commit.py).
 
 Servers with no switch that puts X-Forwarded-For in REMOTE_ADDR (which the login throttle
 counts) get the project's app wrapped in their own proxy fix (bench/apps.py); gunicorn's sync,

@@ -12,7 +12,8 @@ signals, the response's close, a task listening for disconnects). Measured with
 bench/webhook_ingest.py under the same uvicorn workers, it cost about twice the CPU of Django's
 WSGI handler run on a2wsgi's thread pool, which crosses once each way. The thread pool is
 sized to the process's database pool (WEB_HTTP_THREADS), so a request never waits on a
-connection while holding a thread.
+connection while holding a thread. Meta's webhook POST, most of the traffic, does not cross
+at all: webhooks/asgi.py answers it in the event loop.
 """
 
 import os
@@ -29,10 +30,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from botproject.routing import websocket_urlpatterns  # noqa: E402
+from webhooks.asgi import WebhookEndpoint  # noqa: E402
 
-application = ProtocolTypeRouter(
+# Everything through Django; the bench's `uvicorn-view` row serves this one.
+django_application = ProtocolTypeRouter(
     {
         "http": WSGIMiddleware(django_wsgi_app, workers=settings.WEB_HTTP_THREADS),
         "websocket": AllowedHostsOriginValidator(
@@ -40,3 +44,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Meta's webhook POST answered in the event loop, before Django (webhooks/asgi.py).
+application = WebhookEndpoint(django_application, reverse("webhooks:whatsapp"))

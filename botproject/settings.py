@@ -302,7 +302,6 @@ WHATSAPP_WEBHOOK_MAX_BYTES = env.int("WHATSAPP_WEBHOOK_MAX_BYTES", default=10 * 
 DATA_UPLOAD_MAX_MEMORY_SIZE = WHATSAPP_WEBHOOK_MAX_BYTES
 # The webhook's INSERTs are shared by the requests of the moment (webhooks/group_commit.py);
 # a request waits this long for its row to commit before it fails (and Meta retries).
-WEBHOOK_GROUP_COMMIT = env.bool("WEBHOOK_GROUP_COMMIT", default=True)
 WEBHOOK_GROUP_COMMIT_TIMEOUT_SECONDS = env.float(
     "WEBHOOK_GROUP_COMMIT_TIMEOUT_SECONDS", default=20.0
 )

@@ -3,19 +3,22 @@
 Why: the webhook's own work is one INSERT, but each request paid for it in full: a connection
 taken from the pool and set up by Django, the statement built by the ORM, a round trip, a
 commit (a WAL flush) and the connection handed back. Under a burst of Meta's statuses a dozen
-requests do that at once. Here a request thread hands its body to the process's writer and
-waits; the writer takes every body waiting and stores them with one multi-row INSERT in
-autocommit, then answers each request with its row's id. Nothing is answered before the
-statement has committed, so durability is the same as one INSERT per request; a lone request
-is written at once (no timer waits for company), and the batch grows only while a write is
-in progress, which is when requests would otherwise queue for connections.
+requests do that at once. Here a request hands its event to the process's writer and waits
+(a thread blocks in `insert`, the event loop awaits `insert_async`); the writer takes every
+event waiting and stores them with one multi-row INSERT in autocommit, then answers each
+request with its row's id. Nothing is answered before the statement has committed, so
+durability is the same as one INSERT per request; a lone request is written at once (no
+timer waits for company), and the batch grows only while a write is in progress, which is
+when requests would otherwise queue for connections.
 
-A caller inside a transaction (a test, a management command) writes in its own transaction
-instead: the event must commit or roll back with it.
+A caller inside a transaction (a test, a management command) does not come here: its event
+must commit or roll back with it (webhooks/services.py, `store_event`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -24,13 +27,20 @@ import threading
 from concurrent.futures import Future
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    close_old_connections,
+    connection,
+    connections,
+)
 
 from webhooks.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
-# Rows per INSERT: a burst larger than this is written in several statements.
+# Rows per INSERT: a burst larger than this is written in several statements. 64 rows of 9
+# columns stay under SQLite's oldest limit of 999 parameters per statement.
 MAX_BATCH = 64
 
 
@@ -38,16 +48,29 @@ class EventWriter:
     """The process's writer thread, started on first use (after a pre-forking server forks)."""
 
     def __init__(self) -> None:
-        self._waiting: queue.SimpleQueue[tuple[bytes, Future]] = queue.SimpleQueue()
+        self._waiting: queue.SimpleQueue[tuple[WebhookEvent, Future]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pid: int | None = None
 
-    def insert(self, body: bytes) -> int:
-        """Store one pending event; its id once committed, or what the write raised."""
+    def insert(self, event: WebhookEvent) -> int:
+        """Store a new event; its id once committed, or what the write raised (a thread)."""
+        answer = self._submit(event)
+        try:
+            return answer.result(timeout=settings.WEBHOOK_GROUP_COMMIT_TIMEOUT_SECONDS)
+        except TimeoutError:
+            answer.cancel()  # not written if still waiting: the request is answered 503
+            raise
+
+    async def insert_async(self, event: WebhookEvent) -> int:
+        """The same, awaited in the event loop, which goes on serving meanwhile."""
+        answer = asyncio.wrap_future(self._submit(event))
+        return await asyncio.wait_for(answer, settings.WEBHOOK_GROUP_COMMIT_TIMEOUT_SECONDS)
+
+    def _submit(self, event: WebhookEvent) -> Future:
         self._ensure_running()
         answer: Future = Future()
-        self._waiting.put((body, answer))
-        return answer.result(timeout=settings.WEBHOOK_GROUP_COMMIT_TIMEOUT_SECONDS)
+        self._waiting.put((event, answer))
+        return answer
 
     def _ensure_running(self) -> None:
         # A thread does not survive fork(): a worker forked from a process that had one starts
@@ -70,28 +93,41 @@ class EventWriter:
                     break
             self._write(batch)
 
-    def _write(self, batch: list[tuple[bytes, Future]]) -> None:
-        close_old_connections()
+    def _write(self, batch: list[tuple[WebhookEvent, Future]]) -> None:
+        # A wait that timed out (answered 503, so Meta sends it again) is not written.
+        batch = [
+            (event, answer) for event, answer in batch if answer.set_running_or_notify_cancel()
+        ]
+        if not batch:
+            return
         try:
-            answered = list(zip(batch, insert_events([body for body, _ in batch]), strict=True))
+            close_old_connections()
+            answered = list(zip(batch, insert_events([event for event, _ in batch]), strict=True))
         except Exception as exc:  # every waiting request fails with it, and Meta retries
             logger.warning("Webhook events not stored", extra={"count": len(batch)})
-            connection.close()
             for _, answer in batch:
                 answer.set_exception(exc)
+            _close_connection()  # the next batch starts on a fresh one
             return
         for (_, answer), event_id in answered:
             answer.set_result(event_id)
         if self._waiting.empty():
             # Back to the pool while idle: its slots are sized for the request threads.
-            connection.close()
+            _close_connection()
+
+
+def _close_connection() -> None:
+    """Hand the writer's connection back; a broken one may fail to close, which is no reason
+    for the writer thread to die (every later webhook would wait for nothing)."""
+    with contextlib.suppress(DatabaseError):
+        connection.close()
 
 
 writer = EventWriter()
 
 
-def insert_events(bodies: list[bytes]) -> list[int]:
-    """`INSERT ... VALUES (...), (...) RETURNING id` of new pending events, in `bodies` order.
+def insert_events(events: list[WebhookEvent]) -> list[int]:
+    """`INSERT ... VALUES (...), (...) RETURNING id` of new events; their ids, in order.
 
     Without the ORM's query compiler, which took more of the writer's time than PostgreSQL
     took to run the statement (bench/webhook_ingest.py). Each value is prepared by its model
@@ -100,13 +136,12 @@ def insert_events(bodies: list[bytes]) -> list[int]:
     """
     database = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: `connection` is a proxy
     params = []
-    for body in bodies:
-        event = WebhookEvent(body=body)
+    for event in events:
         params += [
             field.get_db_prep_save(field.pre_save(event, True), database) for field in _FIELDS
         ]
     with database.cursor() as cursor:
-        cursor.execute(_insert_sql(database.vendor, len(bodies)), params)
+        cursor.execute(_insert_sql(database.vendor, len(events)), params)
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -12,7 +12,6 @@ import logging
 import traceback
 from collections import Counter
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -33,23 +32,40 @@ from webhooks.payloads.envelope import MESSAGES_FIELD
 logger = logging.getLogger(__name__)
 
 
-def receive_webhook(body: bytes) -> int:
-    """Commit the raw body, before Meta gets its 200; the new event's id.
+def new_event(body: bytes) -> WebhookEvent:
+    """The event a signed body makes, not saved yet: pending, or rejected with the reason.
 
-    One INSERT in autocommit, shared with the other requests of the moment
-    (webhooks/group_commit.py). The pending row is the work to do: a worker takes it from the
-    table (webhooks/queue.py), so there is no second row to write with it. A signed body that
-    is refused (not a JSON object, too deep, too many updates...) is kept too, as rejected
-    with the reason, then answered 400.
+    A body that is refused (not a JSON object, too deep, too many updates...) is kept too, so
+    that the admin shows what Meta sent and why it was answered 400.
     """
     try:
         read_body(body)
     except NotAJsonObject as exc:
-        WebhookEvent.objects.create(body=body, outcome=EventOutcome.REJECTED, error=str(exc))
-        raise
-    if settings.WEBHOOK_GROUP_COMMIT and not connection.in_atomic_block:
-        return group_commit.writer.insert(body)
-    return WebhookEvent.objects.create(body=body).pk
+        return WebhookEvent(body=body, outcome=EventOutcome.REJECTED, error=str(exc))
+    return WebhookEvent(body=body)
+
+
+def store_event(event: WebhookEvent) -> int:
+    """Commit a new event before Meta gets its answer; its id.
+
+    One INSERT in autocommit, shared with the other requests of the moment
+    (webhooks/group_commit.py); inside a caller's transaction, in that transaction. The
+    pending row is the work to do: a worker takes it from the table (webhooks/queue.py), so
+    there is no second row to write with it.
+    """
+    if connection.in_atomic_block:
+        event.save()
+        return event.pk
+    return group_commit.writer.insert(event)
+
+
+def receive_webhook(body: bytes) -> int:
+    """Store a signed body as an event; its id, or `NotAJsonObject` once stored as rejected."""
+    event = new_event(body)
+    event_id = store_event(event)
+    if event.outcome == EventOutcome.REJECTED:
+        raise NotAJsonObject(event.error)
+    return event_id
 
 
 def process_webhook_event(event_id: int) -> WebhookEvent:

@@ -1,4 +1,6 @@
-"""Meta's webhook endpoint: verify, store, answer. Processing happens in a task worker."""
+"""Meta's webhook endpoint in Django: the subscription handshake, and the POST (verify, store,
+answer) wherever the event-loop endpoint (webhooks/asgi.py) does not serve it. Processing
+happens in a task worker."""
 
 import hmac
 import logging
@@ -10,8 +12,8 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from webhooks.services import NotAJsonObject, receive_webhook
-from webhooks.signature import signature_matches
+from webhooks import intake
+from webhooks.services import new_event, store_event
 
 logger = logging.getLogger(__name__)
 
@@ -40,42 +42,24 @@ def _verify_subscription(request):
 
 
 def _receive_event(request):
-    limit = settings.WHATSAPP_WEBHOOK_MAX_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        return _refuse(413, "Body too large.", declared_bytes=declared)
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        return _refuse(413, "Body too large.", declared_bytes=declared)
-    if len(body) > limit:
-        return _refuse(413, "Body too large.", received_bytes=len(body))
+    """The POST as webhooks/intake.py decides it; webhooks/asgi.py serves it in production."""
+    declared = intake.declared_length(request.META.get("CONTENT_LENGTH"))
+    answer = intake.refusal_before_body(declared)
+    if answer is None:
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            answer = intake.too_large(declared_bytes=declared)
+        else:
+            signature = request.headers.get(intake.SIGNATURE_HEADER)
+            answer = intake.refusal_of(body, signature) or _store(body)
+    return JsonResponse(answer.payload, status=answer.status)
 
-    secret = settings.WHATSAPP_APP_SECRET
-    if not secret:
-        # Without the secret nothing can be verified; 503 makes Meta retry once it is set.
-        logger.error("WHATSAPP_APP_SECRET is not set: webhook refused")
-        return JsonResponse({"error": "Webhook signing secret not configured."}, status=503)
-    header = request.headers.get("X-Hub-Signature-256")
-    if header is None:
-        return _refuse(401, "Missing X-Hub-Signature-256 header.")
-    if not signature_matches(body, header, secret):
-        return _refuse(403, "Signature does not match.")
 
+def _store(body: bytes) -> intake.Answer:
+    event = new_event(body)
     try:
-        event_id = receive_webhook(body)
-    except NotAJsonObject as exc:
-        return _refuse(400, f"Body must be a JSON object as Meta sends it: {exc}.")
+        event_id = store_event(event)
     except (DatabaseError, TimeoutError) as exc:
-        # Not stored, so not answered 200: Meta retries a 5xx, with backoff, for days.
-        logger.error("Webhook not stored: %s", type(exc).__name__, extra={"error": str(exc)})
-        return JsonResponse({"error": "Could not store the event; retry later."}, status=503)
-    return JsonResponse({"status": "received", "event": event_id})
-
-
-def _refuse(status: int, reason: str, **extra) -> JsonResponse:
-    logger.warning("Webhook refused: %s", reason, extra={"status": status, **extra})
-    return JsonResponse({"error": reason}, status=status)
+        return intake.not_stored(exc)
+    return intake.stored(event, event_id)

@@ -102,7 +102,7 @@ def test_signature_over_reserialised_json_is_refused(post_body):
 
 @pytest.mark.parametrize("body", [b"not json at all", b"\xff\xfe\x00", b"[1, 2, 3]", b'"text"'])
 def test_signed_body_that_is_not_a_json_object_gets_a_clear_400(post_body, body, caplog):
-    with caplog.at_level(logging.WARNING, logger="webhooks.views"):
+    with caplog.at_level(logging.WARNING, logger="webhooks.intake"):
         response = post_body(body)
     assert response.status_code == 400
     assert "JSON object" in response.json()["error"]
