@@ -37,7 +37,7 @@ SERVERS = {
         Server(
             "uvicorn",
             "production: gunicorn_conf.py, uvicorn workers, the webhook POST in the event loop, "
-            "other HTTP via a2wsgi to Django's WSGI",
+            "other HTTP to Django's WSGI on a thread (botproject/wsgi_bridge.py)",
             True,
         ),
         Server("uvicorn-view", "as uvicorn, the webhook POST through Django's view too", True),

@@ -14,8 +14,8 @@ a server imports only its own wrapper: the gunicorn rows run without hypercorn i
 
 
 def granian_asgi():
-    """Django's ASGI handler: a2wsgi (production's bridge) awaits what `receive` returns, and
-    granian's `receive` returns a future, not a coroutine."""
+    """Django's ASGI handler: production's bridge to WSGI (botproject/wsgi_bridge.py) needs a
+    coroutine from `receive`, and granian's returns a future."""
     from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
     # Every peer trusted, as production's gunicorn_conf.py does: only Render's proxy reaches it.

@@ -40,20 +40,15 @@ class WebhookEndpoint:
         self.path = path
 
     async def __call__(self, scope, receive, send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and scope["path"] == self.path
-            and _plain_for_django(scope)
-        ):
-            await _serve(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self.path:
+            headers = _headers(scope)
+            if _plain_for_django(scope, headers):
+                return await _serve(headers, receive, send)
+        await self.app(scope, receive, send)
 
 
-def _plain_for_django(scope) -> bool:
+def _plain_for_django(scope, headers: dict[str, str]) -> bool:
     """Would Django pass this request straight to the view? (Host allowed, no https redirect.)"""
-    headers = _headers(scope)
     if settings.USE_X_FORWARDED_HOST and "x-forwarded-host" in headers:
         host = headers["x-forwarded-host"].split(",")[-1].strip()
     else:
@@ -82,8 +77,7 @@ def _headers(scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
 
 
-async def _serve(scope, receive, send) -> None:
-    headers = _headers(scope)
+async def _serve(headers: dict[str, str], receive, send) -> None:
     declared = intake.declared_length(headers.get("content-length"))
     answer = intake.refusal_before_body(declared)
     if answer is None:

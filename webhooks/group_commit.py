@@ -45,12 +45,20 @@ MAX_BATCH = 64
 
 
 class EventWriter:
-    """The process's writer thread, started on first use (after a pre-forking server forks)."""
+    """The process's writer thread, started on first use (in a pre-forking server's worker)."""
 
     def __init__(self) -> None:
         self._waiting: queue.SimpleQueue[tuple[WebhookEvent, Future]] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._pid: int | None = None
+        self._running = False
+        # A thread does not survive fork(): a worker forked from a process that had one starts
+        # its own, with a fresh queue (nothing waits across a fork).
+        os.register_at_fork(after_in_child=self._forget_thread)
+
+    def _forget_thread(self) -> None:
+        self._waiting = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._running = False
 
     def insert(self, event: WebhookEvent) -> int:
         """Store a new event; its id once committed, or what the write raised (a thread)."""
@@ -73,15 +81,12 @@ class EventWriter:
         return answer
 
     def _ensure_running(self) -> None:
-        # A thread does not survive fork(): a worker forked from a process that had one starts
-        # its own (the queue is fresh too, as nothing waits across a fork).
-        if self._pid == os.getpid():
+        if self._running:
             return
         with self._lock:
-            if self._pid != os.getpid():
-                self._waiting = queue.SimpleQueue()
+            if not self._running:
                 threading.Thread(target=self._run, name="webhook-event-writer", daemon=True).start()
-                self._pid = os.getpid()
+                self._running = True
 
     def _run(self) -> None:
         while True:
