@@ -38,7 +38,20 @@ def _clean_value(field: str, value: str) -> str:
     return " ".join(value.replace("\x00", "").split())[: MAX_FIELD_LENGTH[field]]
 
 
-def _record_source(
+# What a newer value of a field replaces in its source row: everything but the row's key.
+_SOURCE_FIELDS = [
+    "value",
+    "source",
+    "message",
+    "quote",
+    "set_by",
+    "confirmed_by",
+    "confirmed_at",
+    "updated_at",
+]
+
+
+def _source(
     profile: ClientProfile,
     field: str,
     value: str,
@@ -47,21 +60,29 @@ def _record_source(
     message: Message | None = None,
     quote: str = "",
     set_by=None,
-) -> None:
+) -> ProfileFieldSource:
     """Where the field's new value came from; a new value is unconfirmed until checked."""
-    ProfileFieldSource.objects.update_or_create(
+    return ProfileFieldSource(
         profile=profile,
         field=field,
-        defaults={
-            "value": value,
-            "source": source,
-            "message": message,
-            "quote": quote,
-            "set_by": set_by,
-            "confirmed_by": None,
-            "confirmed_at": None,
-        },
+        value=value,
+        source=source,
+        message=message,
+        quote=quote,
+        set_by=set_by,
     )
+
+
+def _record_sources(sources: list[ProfileFieldSource]) -> None:
+    """Write the sources of one change in one statement (INSERT ... ON CONFLICT DO UPDATE),
+    replacing each field's row: a field has one source (one_source_per_field)."""
+    if sources:
+        ProfileFieldSource.objects.bulk_create(
+            sources,
+            update_conflicts=True,
+            unique_fields=["profile", "field"],
+            update_fields=_SOURCE_FIELDS,
+        )
 
 
 def _is_usable(profile: ClientProfile, field: str) -> bool:
@@ -106,6 +127,7 @@ def apply_bot_updates(
     was_complete = profile.completion_status
     changed: list[str] = []
     protected: list[str] = []
+    new_sources: list[ProfileFieldSource] = []
     for field, (update, value) in latest.items():
         source = sources.get(field)
         if source is not None and source.protected_from_bot and _is_usable(profile, field):
@@ -116,14 +138,17 @@ def apply_bot_updates(
             continue
         setattr(profile, field, value)
         changed.append(field)
-        _record_source(
-            profile,
-            field,
-            value,
-            FieldSource.BOT,
-            message=quoted_message(update, turn) if turn else message,
-            quote=update.quote.replace("\x00", "")[:2000],
+        new_sources.append(
+            _source(
+                profile,
+                field,
+                value,
+                FieldSource.BOT,
+                message=quoted_message(update, turn) if turn else message,
+                quote=update.quote.replace("\x00", "")[:2000],
+            )
         )
+    _record_sources(new_sources)
     if changed:
         profile.save(update_fields=changed)
         live.profile_changed(profile, fields=changed)
@@ -153,14 +178,17 @@ def record_agent_field_changes(
         .first()
     )
     changed = [field for field in PROFILE_FIELDS if field in values]
+    new_sources, cleared = [], []
     for field in changed:
         value = _clean_value(field, values[field]) if field != "email" else values[field].strip()
         setattr(profile, field, value)
-        if not value:
-            # Cleared by the agent: unknown again, and the bot may fill it from the chat.
-            ProfileFieldSource.objects.filter(profile=profile, field=field).delete()
-            continue
-        _record_source(profile, field, value, FieldSource.AGENT, set_by=actor)
+        if value:
+            new_sources.append(_source(profile, field, value, FieldSource.AGENT, set_by=actor))
+        else:
+            cleared.append(field)  # unknown again, and the bot may fill it from the chat
+    if cleared:
+        ProfileFieldSource.objects.filter(profile=profile, field__in=cleared).delete()
+    _record_sources(new_sources)
     if changed:
         profile.save(update_fields=changed)
         live.profile_changed(profile, fields=changed)

@@ -125,12 +125,17 @@ def message_fields(message: Message) -> dict:
     }
 
 
-def message_created(message: Message) -> None:
-    # Read the conversation through the message: storing it may have merged its
-    # conversation into another (a user who changed number), deleting the one it had.
-    conversation = (
-        Conversation.objects.select_related("profile").filter(messages__pk=message.pk).get()
-    )
+def message_created(message: Message, *, conversation: Conversation | None = None) -> None:
+    """A new message: open threads and the dashboard's row show it.
+
+    Pass `conversation` only when it cannot have changed under the message (one we are
+    writing to); else it is read through the message: storing an inbound message may have
+    merged its conversation into another (a user who changed number), deleting the one it had.
+    """
+    if conversation is None:
+        conversation = (
+            Conversation.objects.select_related("profile").filter(messages__pk=message.pk).get()
+        )
     message.conversation_id = conversation.pk
     publish(
         Kind.MESSAGE,

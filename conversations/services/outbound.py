@@ -123,7 +123,7 @@ def queue_outbound(
         )
         touch_conversation(conversation, now, inbound=False)
         send_message_task.enqueue(message.pk, 0)
-        live.message_created(message)
+        live.message_created(message, conversation=conversation)
     return message
 
 
