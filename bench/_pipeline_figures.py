@@ -1,8 +1,9 @@
 """What the database says after a round of `bench/reply_pipeline.py`: its figures and checks.
 
-Read straight from the tables with psycopg (the bench runs outside Django): the task rows
-(how long each kind ran, how many are left RUNNING or FAILED, how many answer tasks each
-conversation got) and every inbound message of the phase with the reply that answered it.
+Read straight from the tables with psycopg (the bench runs outside Django): the task rows and
+the webhook events, which the worker takes from their own table (how long each kind ran, how
+many are left RUNNING or FAILED, how many answer tasks each conversation got) and every
+inbound message of the phase with the reply that answered it.
 """
 
 from __future__ import annotations
@@ -102,10 +103,29 @@ SELECT tasks, count(*) FROM (
 """
 
 
+# The webhook events received since then, as the worker's other kind of work (webhooks/queue.py):
+# a processed event counts as a successful run, one in a lease as running, one waiting as ready.
+EVENTS = """
+SELECT 'webhooks.queue.webhook_event',
+       CASE outcome WHEN 'processed' THEN 'SUCCESSFUL' WHEN 'failed' THEN 'FAILED'
+            ELSE CASE WHEN claimed_until > now() THEN 'RUNNING' ELSE 'READY' END END,
+       count(*), min(claimed_at), max(processed_at)
+FROM webhooks_webhookevent WHERE received_at >= to_timestamp(%s) GROUP BY 1, 2
+"""
+
+# Events are leased in batches: a batch ran from its claim to its last event processed.
+EVENT_RUNS = """
+SELECT coalesce(sum(n), 0), coalesce(sum(extract(epoch FROM last - claimed_at)), 0) FROM (
+    SELECT claimed_at, max(processed_at) AS last, count(*) AS n FROM webhooks_webhookevent
+    WHERE received_at >= to_timestamp(%s) AND processed_at IS NOT NULL GROUP BY claimed_at
+) claims
+"""
+
+
 def read_tasks(database_url: str, phase: Phase, started: float) -> list[tuple]:
-    """Count the phase's tasks since `started` (epoch seconds) by kind and status, and its
-    answer tasks per conversation; returns the rows, with each group's first start and last
-    finish."""
+    """Count the phase's tasks and webhook events since `started` (epoch seconds) by kind and
+    status, and its answer tasks per conversation; returns the rows, with each group's first
+    start and last finish."""
     import psycopg
 
     with psycopg.connect(database_url) as conn:
@@ -115,6 +135,7 @@ def read_tasks(database_url: str, phase: Phase, started: float) -> list[tuple]:
             "GROUP BY task_path, status",
             (started,),
         ).fetchall()
+        rows += conn.execute(EVENTS, (started,)).fetchall()
         spread = conn.execute(ANSWER_TASKS_PER_CONVERSATION, (started,)).fetchall()
     for path, status, n, _, _ in rows:
         phase.tasks[path.rsplit(".", 1)[1], status] += n
@@ -143,6 +164,10 @@ def read_round(database_url: str, phase: Phase, started: float) -> None:
                 ).fetchall()
             )
         )
+        events, seconds = conn.execute(EVENT_RUNS, (started,)).fetchone()
+        if events:
+            phase.task_runs["webhook_event"] += int(events)
+            phase.task_seconds["webhook_event"] += float(seconds)
         for kind, n, seconds in conn.execute(
             "SELECT regexp_replace(task_path, '.*[.]', '') || CASE WHEN task_path LIKE "
             "'%%answer_conversation_task' THEN ' (' || (return_value #>> '{}') || ')' ELSE '' "

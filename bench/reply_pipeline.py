@@ -5,18 +5,19 @@ with production settings (DEBUG off, psycopg pool, `bench.settings`)
 on a database of its own, recreated and migrated for each run, and runs two phases on it:
 
 1. **ingest only**: N signed inbound text webhooks are POSTed from a few concurrent keep-alive
-   clients, then one `manage.py db_worker` (production runs one worker service) drains the
-   queue with `BOT_ENABLED=false`: every message is stored, the bot does nothing.
+   clients, then one `manage.py db_worker --batch` (production runs one worker service) drains
+   the stored webhook events with `BOT_ENABLED=false`: every message is stored, the bot does
+   nothing.
 2. **full pipeline**: N other messages (other wamids, other users) the same way, drained with
    `BOT_ENABLED=true`, the offline brain and the console transport: each message is stored
    `pending`, `answer_conversation_task` runs the brain, claims the messages in
    `ProcessedMessage`, applies the profile updates and queues the reply, and `send_message_task`
-   marks it sent. The phase ends when every task has finished.
+   marks it sent. The phase ends when every event and task has finished.
 
 The phases run in alternating rounds (`--rounds`, default 4: ingest then pipeline, then pipeline
 then ingest, ...), each round with users of its own, so that both see the same busy machine. Each
 rate is messages / (first POST → last task finished), summed over the rounds; the worker-only
-rate (its first task started → its last finished) is printed too, since the POSTs and the
+rate (its first event or task started → its last finished) is printed too, since the POSTs and the
 worker's start cost the same in both phases, and so is the worker's CPU time per message (less
 what starting a worker costs), which other load on the machine disturbs less. The messages
 are spread over N/5 users (`--per-user`) and sent round-robin, with texts from which the
