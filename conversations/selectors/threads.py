@@ -169,15 +169,22 @@ def today_counters() -> TodayCounters:
     )
 
 
-def unanswered_count(conversation: Conversation) -> int:
-    """The user's messages since the business last wrote: what the dashboard's rows show."""
-    last_out = (
-        Message.objects.filter(conversation=conversation, direction=Direction.OUT)
-        .exclude(type__in=APPLIED_TYPES)
-        .order_by("-timestamp", "-id")
-        .values_list("timestamp", flat=True)
-        .first()
-    )
+def unanswered_count(conversation: Conversation, *, reply: Message | None = None) -> int:
+    """The user's messages since the business last wrote: what the dashboard's rows show.
+
+    `reply`: a message the business has just written, which is therefore its last (saves
+    looking that up: this runs for every message stored, for the live dashboard).
+    """
+    if reply is not None and reply.type not in APPLIED_TYPES:
+        last_out = reply.timestamp
+    else:
+        last_out = (
+            Message.objects.filter(conversation=conversation, direction=Direction.OUT)
+            .exclude(type__in=APPLIED_TYPES)
+            .order_by("-timestamp", "-id")
+            .values_list("timestamp", flat=True)
+            .first()
+        )
     waiting = Message.objects.filter(
         conversation=conversation, direction=Direction.IN, sender=Sender.USER
     ).exclude(type__in=APPLIED_TYPES)

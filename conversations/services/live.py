@@ -94,15 +94,16 @@ def events_after(event_id: int, *, limit: int = 500) -> list[dict]:
     ]
 
 
-def conversation_summary(conversation: Conversation) -> dict:
-    """What a dashboard row shows for a conversation, as plain JSON."""
+def conversation_summary(conversation: Conversation, *, reply: Message | None = None) -> dict:
+    """What a dashboard row shows for a conversation, as plain JSON (`reply`: a message the
+    business has just written to it)."""
     profile_id = getattr(getattr(conversation, "profile", None), "pk", None)
     return {
         "id": conversation.pk,
         "label": str(conversation),
         "handoff_state": conversation.handoff_state,
         "handoff_label": HandoffState(conversation.handoff_state).label,
-        "unanswered": unanswered_count(conversation),
+        "unanswered": unanswered_count(conversation, reply=reply),
         "url": reverse("admin:profiles_clientprofile_change", args=[profile_id])
         if profile_id
         else reverse("admin:conversations_conversation_change", args=[conversation.pk]),
@@ -125,12 +126,15 @@ def message_fields(message: Message) -> dict:
     }
 
 
-def message_created(message: Message, *, conversation: Conversation | None = None) -> None:
+def message_created(
+    message: Message, *, conversation: Conversation | None = None, queued_now: bool = False
+) -> None:
     """A new message: open threads and the dashboard's row show it.
 
     Pass `conversation` only when it cannot have changed under the message (one we are
     writing to); else it is read through the message: storing an inbound message may have
     merged its conversation into another (a user who changed number), deleting the one it had.
+    `queued_now`: an outbound message we have just queued, so the business's latest.
     """
     if conversation is None:
         conversation = (
@@ -141,7 +145,7 @@ def message_created(message: Message, *, conversation: Conversation | None = Non
         Kind.MESSAGE,
         conversation.pk,
         message=message_fields(message),
-        conversation=conversation_summary(conversation),
+        conversation=conversation_summary(conversation, reply=message if queued_now else None),
     )
 
 

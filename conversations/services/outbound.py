@@ -14,6 +14,8 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations.models import (
@@ -123,7 +125,7 @@ def queue_outbound(
         )
         touch_conversation(conversation, now, inbound=False)
         send_message_task.enqueue(message.pk, 0)
-        live.message_created(message, conversation=conversation)
+        live.message_created(message, conversation=conversation, queued_now=True)
     return message
 
 
@@ -181,15 +183,20 @@ def deliver_message(message_id: int, attempt: int) -> Message | None:
         _handle_send_error(message, error)
         return message
 
-    # Each UPDATE yields to what a status webhook may already have written; one commit.
+    # Yield to what a status webhook may already have written (its wamid, a later status):
+    # one UPDATE when the row is still queued, as it nearly always is; one commit.
     sent = Message.objects.filter(pk=message.pk)
+    first_known = {
+        "wamid": Coalesce(F("wamid"), Value(result.wamid)),
+        "sent_at": Coalesce(F("sent_at"), Value(now)),
+    }
     with transaction.atomic():
-        sent.filter(wamid__isnull=True).update(wamid=result.wamid)
         if sent.filter(status=MessageStatus.QUEUED).update(
-            status=MessageStatus.SENT, error_code=None, error_title=""
+            status=MessageStatus.SENT, error_code=None, error_title="", **first_known
         ):
             live.message_status_changed([message.pk])
-        sent.filter(sent_at__isnull=True).update(sent_at=now)
+        else:
+            sent.update(**first_known)
     logger.info("Outbound message sent", extra={"message_id": message.pk, "attempt": attempt + 1})
     return message
 
