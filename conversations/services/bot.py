@@ -156,6 +156,7 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
         return "bot paused"
 
     profile = ClientProfile.objects.select_for_update().get(conversation=conversation)
+    conversation.profile = profile  # cached for the reply's live event: no second read
     # One save and one live event for the turn; each field keeps the message it came from.
     apply_bot_updates(profile, reply.updates, turn=claimed)
     if conversation.handoff_state == HandoffState.BOT and not profile.manual_mode:

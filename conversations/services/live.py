@@ -162,7 +162,12 @@ def media_changed(message: Message) -> None:
 
 def message_status_changed(message_ids: list[int]) -> None:
     for message in Message.objects.filter(pk__in=message_ids):
-        publish(Kind.STATUS, message.conversation_id, message=message_fields(message))
+        status_changed(message)
+
+
+def status_changed(message: Message) -> None:
+    """An outbound message's delivery state, as `message` has it now."""
+    publish(Kind.STATUS, message.conversation_id, message=message_fields(message))
 
 
 def profile_changed(profile, *, fields: list[str] | tuple[str, ...] = ()) -> None:

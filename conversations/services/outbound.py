@@ -109,7 +109,9 @@ def queue_outbound(
     from conversations.tasks import send_message_task
 
     now = timezone.now()
-    with transaction.atomic():
+    # Inside a caller's transaction (the bot's turn, an agent's reply) no savepoint: nobody
+    # goes on after a failure here, so the row and its task commit or fail with the caller.
+    with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             conversation=conversation,
             direction=Direction.OUT,
@@ -194,7 +196,8 @@ def deliver_message(message_id: int, attempt: int) -> Message | None:
         if sent.filter(status=MessageStatus.QUEUED).update(
             status=MessageStatus.SENT, error_code=None, error_title="", **first_known
         ):
-            live.message_status_changed([message.pk])
+            message.status = MessageStatus.SENT
+            live.status_changed(message)
         else:
             sent.update(**first_known)
     logger.info("Outbound message sent", extra={"message_id": message.pk, "attempt": attempt + 1})
