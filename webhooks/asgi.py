@@ -73,8 +73,13 @@ def _is_secure(scope, headers: dict[str, str]) -> bool:
 
 
 def _headers(scope) -> dict[str, str]:
-    # Latin-1 as the WSGI environ has them; a repeated header keeps its last value.
-    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    """As the WSGI environ has them (and so Django): Latin-1, a repeated header's values
+    joined with commas, so that two signatures are refused here as there."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
 
 
 async def _serve(headers: dict[str, str], receive, send) -> None:

@@ -179,3 +179,22 @@ def test_plain_http_is_left_to_django_when_https_is_required(settings):
 
     https = {**signed(body), "x-forwarded-proto": "https"}
     assert not served_by_django(lambda: post_asgi(body, headers=https))
+
+
+def test_two_signature_headers_are_refused_as_django_would():
+    body = sample_bytes("01_text.json")
+    good = compute_signature(body, TEST_APP_SECRET)
+    sent = [
+        (b"host", b"testserver"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-hub-signature-256", b"sha256=" + b"0" * 64),
+        (b"x-hub-signature-256", good.encode()),
+    ]
+
+    async def ask():
+        return await HttpCommunicator(
+            application, "POST", WEBHOOK_URL, body=body, headers=sent
+        ).get_response()
+
+    assert async_to_sync(ask)()["status"] == 403
+    assert not WebhookEvent.objects.exists()
