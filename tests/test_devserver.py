@@ -6,6 +6,7 @@ a free port), talks to it as a newcomer would, and reads what the terminal shows
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -83,9 +84,14 @@ class Devserver:
         return code
 
     def stop(self) -> None:
+        """Kill what is left, children too: they run in process groups of their own, and a
+        test that failed must not leave a server or a worker behind on the machine."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        for pid in self.servers_left() + self.workers_left():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def workers_left(self) -> list[int]:
         """Pids of `db_worker` processes still running on this test's database."""
@@ -97,6 +103,19 @@ class Devserver:
             except OSError:
                 continue
             if b"db_worker" in cmdline and str(self.database).encode() in environ:
+                left.append(int(entry.name))
+        return left
+
+    def servers_left(self) -> list[int]:
+        """Pids of `runserver` processes still serving this test's port."""
+        address = f"127.0.0.1:{self.port}".encode()
+        left = []
+        for entry in Path("/proc").glob("[0-9]*"):
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"runserver" in cmdline and address in cmdline:
                 left.append(int(entry.name))
         return left
 
@@ -165,6 +184,7 @@ def test_readmes_webhook_sample_gets_a_bot_reply_shown_once_in_the_devserver_ter
 
     assert "Traceback" not in server.output
     assert server.workers_left() == []
+    assert server.servers_left() == []
     # The worker says what it made of the event, once.
     assert len(re.findall(r"Webhook event \d+ processed: messages stored 1", server.output)) == 1
     # Each task state (bot turn, send: RUNNING then SUCCESSFUL) on one line only.
@@ -193,6 +213,7 @@ def test_ctrl_c_in_the_first_second_exits_without_a_traceback(devserver, moment)
     assert "KeyboardInterrupt" not in server.output
     assert code in (0, 130)
     assert server.workers_left() == []
+    assert server.servers_left() == [], "runserver outlived the devserver"
 
 
 def test_devserver_help_explains_addrport_and_every_option():

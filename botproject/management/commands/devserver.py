@@ -82,10 +82,9 @@ class Command(BaseCommand):
             if not no_worker:
                 self.stdout.write("Starting the task worker (manage.py db_worker).")
                 # A short poll keeps replies and live dashboard events prompt, as in production.
-                children.append(self._start("db_worker", "--interval", "0.2"))
+                self._start(children, "db_worker", "--interval", "0.2")
             # runserver (daphne's: HTTP and websockets) with its autoreloader.
-            server = self._start("runserver", addrport)
-            children.append(server)
+            server = self._start(children, "runserver", addrport)
             server.wait()
         except KeyboardInterrupt:
             pass  # Ctrl-C: this process stops its children below, quietly
@@ -111,17 +110,22 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.SUCCESS(f"Back office: {url}"))
 
-    def _start(self, *command: str) -> subprocess.Popen:
-        """`manage.py COMMAND` in its own process group.
+    def _start(self, children: list[subprocess.Popen], *command: str) -> subprocess.Popen:
+        """`manage.py COMMAND` in its own process group, added to `children`.
 
         The terminal's Ctrl-C then reaches only this process, which stops each child (and
         its autoreloader's child) itself: an interrupt landing in a Python that is still
-        starting up would print an import traceback.
+        starting up would print an import traceback. A Ctrl-C that comes while the child is
+        being started waits until it is listed, so that it is stopped too, not left running
+        in its own group.
         """
-        return subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-            [sys.executable, str(settings.BASE_DIR / "manage.py"), *command],
-            process_group=0,
-        )
+        with _interrupt_deferred():
+            child = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+                [sys.executable, str(settings.BASE_DIR / "manage.py"), *command],
+                process_group=0,
+            )
+            children.append(child)
+        return child
 
     def _stop(self, child: subprocess.Popen) -> None:
         """SIGTERM to the child's group (Python exits quietly on it), then SIGKILL."""
@@ -137,3 +141,16 @@ class Command(BaseCommand):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
         child.wait()
+
+
+@contextlib.contextmanager
+def _interrupt_deferred():
+    """SIGINT inside the block is raised as KeyboardInterrupt when the block is done."""
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
