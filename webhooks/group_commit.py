@@ -30,7 +30,6 @@ from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
-    close_old_connections,
     connection,
     connections,
 )
@@ -106,24 +105,23 @@ class EventWriter:
         if not batch:
             return
         try:
-            close_old_connections()
             answered = list(zip(batch, insert_events([event for event, _ in batch]), strict=True))
         except Exception as exc:  # every waiting request fails with it, and Meta retries
             logger.warning("Webhook events not stored", extra={"count": len(batch)})
             for _, answer in batch:
                 answer.set_exception(exc)
-            _close_connection()  # the next batch starts on a fresh one
-            return
-        for (_, answer), event_id in answered:
-            answer.set_result(event_id)
-        if self._waiting.empty():
-            # Back to the pool while idle: its slots are sized for the request threads.
+        else:
+            for (_, answer), event_id in answered:
+                answer.set_result(event_id)
+        finally:
             _close_connection()
 
 
 def _close_connection() -> None:
-    """Hand the writer's connection back; a broken one may fail to close, which is no reason
-    for the writer thread to die (every later webhook would wait for nothing)."""
+    """Hand the writer's connection back to the pool after each write, as a request does: the
+    pool's slots are sized for the request threads, and the next write gets a connection the
+    pool has checked. A broken one may fail to close, which is no reason for the writer
+    thread to die (every later webhook would wait for nothing)."""
     with contextlib.suppress(DatabaseError):
         connection.close()
 
