@@ -43,7 +43,12 @@ from conversations.selectors import messages_awaiting_reply, recent_history
 from conversations.services import live
 from conversations.services.log import log_action
 from conversations.services.outbound import queue_text
-from conversations.services.reply_queue import claim_replies, schedule_answer, take_answer_turn
+from conversations.services.reply_queue import (
+    claim_replies,
+    schedule_answer,
+    take_answer_turn,
+    take_pending,
+)
 from profiles.completeness import stored_fields
 from profiles.models import ClientProfile
 from profiles.services import apply_bot_updates
@@ -111,8 +116,8 @@ def answer_pending_messages(conversation_id: int) -> str:
             schedule_answer(conversation_id, (quiet_from - timezone.now()).total_seconds())
         return "waiting for the burst to end"
 
-    conversation = Conversation.objects.get(pk=conversation_id)
-    profile, _ = ClientProfile.objects.get_or_create(conversation=conversation)
+    profile = _profile_with_conversation(conversation_id)
+    conversation = profile.conversation
     if conversation.handoff_state == HandoffState.PAUSED or conversation.blocked_at is not None:
         return _finish_turn(conversation_id, pending, reply=None)
     try:
@@ -124,52 +129,74 @@ def answer_pending_messages(conversation_id: int) -> str:
     return _finish_turn(conversation_id, pending, reply=reply)
 
 
-def _claim(messages: list[Message]) -> list[Message]:
-    """Claim the messages in the ledger in one statement; the unique wamid refuses anything
-    claimed before (by an agent's reply, the business phone, another worker)."""
-    won = claim_replies(messages)
-    lost = [message.pk for message in messages if message.wamid not in won]
+def _profile_with_conversation(conversation_id: int, *, lock: bool = False) -> ClientProfile:
+    """The lead's profile and its conversation in one read (locking both rows with `lock`);
+    a conversation without a profile gets one."""
+    profiles = ClientProfile.objects.select_related("conversation")
+    if lock:
+        profiles = profiles.select_for_update()
+    profile = profiles.filter(conversation_id=conversation_id).first()
+    if profile is None:
+        conversation = Conversation.objects.get(pk=conversation_id)
+        profile, _ = ClientProfile.objects.get_or_create(conversation=conversation)
+        if lock:
+            return _profile_with_conversation(conversation_id, lock=True)
+    return profile
+
+
+def _outcome(conversation: Conversation, profile: ClientProfile, reply: BrainReply | None) -> str:
+    """What the turn does with the user's messages, decided under the turn's locks."""
+    if reply is None or conversation.handoff_state == HandoffState.PAUSED:
+        return ReplyState.SKIPPED
+    if conversation.blocked_at is not None:
+        return ReplyState.SKIPPED  # stored and read by staff, never answered or drafted for
+    if conversation.handoff_state == HandoffState.BOT and not profile.manual_mode:
+        return ReplyState.ANSWERED
+    return ReplyState.DRAFTED  # an agent is in charge: the reply waits for their approval
+
+
+def _claim(pending: list[Message], outcome: str) -> list[Message]:
+    """The messages this turn answers, in order; each moved out of `pending` to `outcome`.
+
+    Two statements: one UPDATE takes those still pending (an edit, a deletion or an agent may
+    have settled some since they were read); one INSERT claims them in the ledger, whose
+    unique wamid refuses anything claimed before (an agent's reply, the business phone,
+    another worker). Messages claimed before count as answered.
+    """
+    taken = take_pending([message.pk for message in pending], outcome)
+    still_pending = [message for message in pending if message.pk in taken]
+    won = claim_replies(still_pending)
+    claimed = [message for message in still_pending if message.wamid in won]
+    lost = sorted(taken - {message.pk for message in claimed})
     if lost:
         logger.info("Inbound messages already answered", extra={"message_ids": lost})
-        Message.objects.filter(pk__in=lost, reply_state=ReplyState.PENDING).update(
-            reply_state=ReplyState.ANSWERED
-        )
-    return [message for message in messages if message.wamid in won]
+        if outcome != ReplyState.ANSWERED:
+            Message.objects.filter(pk__in=lost).update(reply_state=ReplyState.ANSWERED)
+    return claimed
 
 
 @transaction.atomic
 def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainReply | None) -> str:
-    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-    still_pending = list(
-        Message.objects.filter(
-            pk__in=[m.pk for m in pending], reply_state=ReplyState.PENDING
-        ).order_by("timestamp", "id")
-    )
-    claimed = _claim(still_pending)
+    profile = _profile_with_conversation(conversation_id, lock=True)
+    conversation = profile.conversation
+    conversation.profile = profile  # cached for the reply's live event: no second read
+    outcome = _outcome(conversation, profile, reply)
+    claimed = _claim(pending, outcome)
     if not claimed:
         return "already answered"
-    ids = [message.pk for message in claimed]
-    paused = conversation.handoff_state == HandoffState.PAUSED
-    if reply is None or paused or conversation.blocked_at is not None:
-        # Blocked contacts are stored and read by staff, never answered or drafted for.
-        Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.SKIPPED)
+    if outcome == ReplyState.SKIPPED:
         return "bot paused"
 
-    profile = ClientProfile.objects.select_for_update().get(conversation=conversation)
-    conversation.profile = profile  # cached for the reply's live event: no second read
-    # One save and one live event for the turn; each field keeps the message it came from.
-    apply_bot_updates(profile, reply.updates, turn=claimed)
-    if conversation.handoff_state == HandoffState.BOT and not profile.manual_mode:
-        queue_text(conversation, text=reply.text, sender=Sender.BOT, asked_for=reply.asks)
-        Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.ANSWERED)
-        return "answered"
-
-    # An agent is in charge: the reply waits on the profile page for approval.
-    profile.ai_draft = reply.text
-    profile.ai_draft_created_at = timezone.now()
-    profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
-    Message.objects.filter(pk__in=ids).update(reply_state=ReplyState.DRAFTED)
-    live.draft_changed(profile, action="created")
+    # One save, one statement for the turn's live events; each field keeps its message.
+    with live.written_together():
+        apply_bot_updates(profile, reply.updates, turn=claimed)
+        if outcome == ReplyState.ANSWERED:
+            queue_text(conversation, text=reply.text, sender=Sender.BOT, asked_for=reply.asks)
+            return "answered"
+        profile.ai_draft = reply.text
+        profile.ai_draft_created_at = timezone.now()
+        profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
+        live.draft_changed(profile, action="created")
     log_action(
         conversation_id,
         LogAction.DRAFT_CREATED,

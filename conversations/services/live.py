@@ -11,6 +11,9 @@ an id they have already seen, so an event arriving both ways is applied once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -63,13 +66,51 @@ def _push(message: dict) -> None:
         )
 
 
+# Events published inside `written_together()`, waiting for its one INSERT.
+_together: ContextVar[list[LiveEvent] | None] = ContextVar("live_events_together", default=None)
+
+
 def publish(kind: str, conversation_id: int | None, **payload) -> LiveEvent:
-    event = LiveEvent.objects.create(kind=kind, conversation_id=conversation_id, payload=payload)
-    message = event.as_message()
-    transaction.on_commit(lambda: _push(message))
-    if event.pk % 1000 == 0:
-        prune_live_events()
+    """Write the event in the caller's transaction (inside `written_together()`: when the
+    block ends, so its id is set only then) and push it once that commits."""
+    event = LiveEvent(kind=kind, conversation_id=conversation_id, payload=payload)
+    together = _together.get()
+    if together is None:
+        _write([event])
+    else:
+        together.append(event)
     return event
+
+
+@contextmanager
+def written_together() -> Iterator[None]:
+    """The events published inside are written with one INSERT as the block ends, in order.
+
+    For a change that publishes several at once (a bot turn changes the profile and queues
+    the reply): one statement instead of one per event. A block left by an exception writes
+    nothing; its transaction is being rolled back anyway.
+    """
+    events: list[LiveEvent] = []
+    token = _together.set(events)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    _write(events)
+
+
+def _write(events: list[LiveEvent]) -> None:
+    if not events:
+        return
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        LiveEvent.objects.bulk_create(events)
+    for event in events:
+        message = event.as_message()
+        transaction.on_commit(lambda message=message: _push(message))
+    if any(event.pk % 1000 == 0 for event in events):
+        prune_live_events()
 
 
 def prune_live_events() -> int:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from conversations.models import Conversation, Message, MessageType, Sender
+from conversations.models import Conversation, Message, MessageType, ReplyState, Sender
 from webhooks.models import ProcessedMessage
 
 # A waiting answer task whose due time is this far past is presumed lost (its worker killed,
@@ -76,6 +76,26 @@ def claim_replies(messages: Iterable[Message]) -> set[str]:
             )
             won.update(row[0] for row in cursor.fetchall())
     return won
+
+
+def take_pending(message_ids: list[int], state: str) -> set[int]:
+    """Move those of `message_ids` still pending to `state`; returns the ids this call moved.
+
+    One `UPDATE ... WHERE reply_state = 'pending' RETURNING id` (PostgreSQL; SQLite 3.35+):
+    what an edit, a deletion or an agent settled since the caller read them stays as it is.
+    """
+    if not message_ids:
+        return set()
+    connection = connections[Message.objects.db]
+    table = connection.ops.quote_name(Message._meta.db_table)
+    ids = ", ".join(["%s"] * len(message_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(  # only the model's table name and placeholders are formatted in
+            f"UPDATE {table} SET reply_state = %s "  # noqa: S608
+            f"WHERE id IN ({ids}) AND reply_state = %s RETURNING id",
+            [state, *message_ids, ReplyState.PENDING],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def claim_reply(message: Message) -> bool:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from conversations.models import Conversation, LiveEvent, Message, ReplyState
+from conversations.services import bot, live
 from conversations.services.bot import answer_pending_messages, retry_bot_reply
 from conversations.services.reply_queue import (
     ANSWER_TASK_STALE_AFTER,
@@ -283,7 +284,50 @@ def test_workers_claiming_overlapping_bursts_never_both_win_a_message():
     assert sum(len(batch) for batch in won) == len(messages)
 
 
+def test_a_message_deleted_while_the_brain_thinks_is_left_out_of_the_turn(monkeypatch):
+    conversation = make_conversation()
+    first, deleted = pending(conversation, "Hi, I'm Ana Lopez", "and my email is ana@acme.example")
+    brain = bot.get_brain()
+
+    class DeletingBrain:
+        def respond(self, turn):
+            reply = brain.respond(turn)
+            # The user deletes their second message after the turn was read.
+            Message.objects.filter(pk=deleted.pk).update(reply_state=ReplyState.NONE)
+            return reply
+
+    monkeypatch.setattr(bot, "get_brain", DeletingBrain)
+
+    assert answer_pending_messages(conversation.pk) == "answered"
+
+    first.refresh_from_db()
+    deleted.refresh_from_db()
+    assert first.reply_state == ReplyState.ANSWERED
+    assert deleted.reply_state == ReplyState.NONE
+    assert set(ProcessedMessage.objects.values_list("wamid", flat=True)) == {first.wamid}
+
+
 # Profile updates of a turn
+
+
+def test_a_turns_profile_change_and_reply_are_one_insert_of_events_pushed_after_commit(
+    monkeypatch,
+):
+    conversation = make_conversation()
+    pending(conversation, "Hi, I'm Ana Lopez from Acme")
+    pushed: list[dict] = []
+    monkeypatch.setattr(live, "_push", pushed.append)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert answer_pending_messages(conversation.pk) == "answered"
+
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "conversations_liveevent"')]
+    assert len(inserts) == 1
+    events = list(LiveEvent.objects.filter(conversation_id=conversation.pk).order_by("id"))
+    assert [event.kind for event in events] == ["profile", "message"]
+    assert events[0].payload["profile"]["fields"] == ["name", "last_name", "company"]
+    assert events[1].payload["message"]["direction"] == "out"
+    assert [event["id"] for event in pushed] == [event.pk for event in events]
 
 
 def test_a_turn_that_learns_four_fields_saves_the_profile_once_with_each_fields_message(
