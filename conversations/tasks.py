@@ -6,7 +6,7 @@ before doing anything a user would see.
 
 from datetime import timedelta
 
-from django.tasks import Task, task
+from django.tasks import Task, TaskResult, TaskResultStatus, task, task_backends
 from django.utils import timezone
 
 
@@ -14,14 +14,30 @@ def can_defer(task_: Task) -> bool:
     return task_.get_backend().supports_defer
 
 
-def enqueue_later(task_: Task, delay_seconds: float, *args) -> None:
+def enqueue_later(task_: Task, delay_seconds: float, *args) -> TaskResult:
     """Enqueue to run no sooner than `delay_seconds` from now, where the backend can defer.
 
     Backends that cannot (the immediate one some tests use) run it at once instead.
     """
     if delay_seconds > 0 and can_defer(task_):
         task_ = task_.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
-    task_.enqueue(*args)
+    return task_.enqueue(*args)
+
+
+def withdraw(result: TaskResult) -> bool:
+    """Take back a task that has not started, so that no worker runs it; True if it was.
+
+    `django.tasks` has no cancel: with the database backend (production's) its waiting row is
+    deleted; other backends have either run it already or keep nothing to take back.
+    """
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task_backends[result.backend]
+    if result.status != TaskResultStatus.READY or not isinstance(backend, DatabaseBackend):
+        return False
+    deleted, _ = DBTaskResult.objects.filter(id=result.id, status=TaskResultStatus.READY).delete()
+    return bool(deleted)
 
 
 @task()

@@ -191,7 +191,13 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
     with live.written_together():
         apply_bot_updates(profile, reply.updates, turn=claimed)
         if outcome == ReplyState.ANSWERED:
-            queue_text(conversation, text=reply.text, sender=Sender.BOT, asked_for=reply.asks)
+            queue_text(
+                conversation,
+                text=reply.text,
+                sender=Sender.BOT,
+                asked_for=reply.asks,
+                send_at_once=True,
+            )
             return "answered"
         profile.ai_draft = reply.text
         profile.ai_draft_created_at = timezone.now()

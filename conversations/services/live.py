@@ -71,14 +71,19 @@ _together: ContextVar[list[LiveEvent] | None] = ContextVar("live_events_together
 
 
 def publish(kind: str, conversation_id: int | None, **payload) -> LiveEvent:
-    """Write the event in the caller's transaction (inside `written_together()`: when the
-    block ends, so its id is set only then) and push it once that commits."""
+    """Write the event in the caller's transaction and push it once that commits.
+
+    Inside `written_together()` the row is written when the block ends (its id is set only
+    then); the push is lined up now all the same, so that pushes keep the order in which
+    things happened, also among other work done on commit (a reply sent at once).
+    """
     event = LiveEvent(kind=kind, conversation_id=conversation_id, payload=payload)
     together = _together.get()
     if together is None:
         _write([event])
     else:
         together.append(event)
+    transaction.on_commit(lambda: _push(event.as_message()))
     return event
 
 
@@ -87,16 +92,18 @@ def written_together() -> Iterator[None]:
     """The events published inside are written with one INSERT as the block ends, in order.
 
     For a change that publishes several at once (a bot turn changes the profile and queues
-    the reply): one statement instead of one per event. A block left by an exception writes
-    nothing; its transaction is being rolled back anyway.
+    the reply): one statement instead of one per event. The block is atomic (joining the
+    caller's transaction), so no push can run before its event is written; a block left by
+    an exception writes nothing.
     """
     events: list[LiveEvent] = []
-    token = _together.set(events)
-    try:
-        yield
-    finally:
-        _together.reset(token)
-    _write(events)
+    with transaction.atomic(savepoint=False):
+        token = _together.set(events)
+        try:
+            yield
+        finally:
+            _together.reset(token)
+        _write(events)
 
 
 def _write(events: list[LiveEvent]) -> None:
@@ -106,9 +113,6 @@ def _write(events: list[LiveEvent]) -> None:
         events[0].save(force_insert=True)
     else:
         LiveEvent.objects.bulk_create(events)
-    for event in events:
-        message = event.as_message()
-        transaction.on_commit(lambda message=message: _push(message))
     if any(event.pk % 1000 == 0 for event in events):
         prune_live_events()
 

@@ -46,6 +46,11 @@ AWAITING_CONFIRMATION_TITLE = (
 )
 # WhatsApp refuses longer text bodies (whatsapp.md §9).
 MAX_TEXT_LENGTH = 4096
+# A message the worker sends itself once its transaction commits (`send_at_once`) still gets
+# its send task, due this much later: the safety net should the worker die in between. The
+# net is withdrawn as soon as the attempt has been made; if the net runs anyway, the send
+# claim lets only one of them send.
+SEND_AT_ONCE_SAFETY_NET_SECONDS = 60
 
 
 class CannotSend(ValueError):
@@ -75,11 +80,12 @@ def queue_text(
     actor=None,
     reply_to_wamid: str = "",
     asked_for: tuple[str, ...] = (),
+    send_at_once: bool = False,
 ) -> Message:
     """Write the outbound row and its send task together: both are durable, or neither.
 
     `asked_for` is the profile fields the text asks for (the brain says so), kept on the row
-    so that the lead's answer is read in its light.
+    so that the lead's answer is read in its light. `send_at_once`: see `queue_outbound`.
     """
     return queue_outbound(
         conversation,
@@ -89,6 +95,7 @@ def queue_text(
         actor=actor,
         reply_to_wamid=reply_to_wamid,
         asked_for=MISSING_SEPARATOR.join(asked_for),
+        send_at_once=send_at_once,
     )
 
 
@@ -100,13 +107,19 @@ def queue_outbound(
     sender: str,
     actor=None,
     reply_to_wamid: str = "",
+    send_at_once: bool = False,
     **fields,
 ) -> Message:
     """Any outbound kind (text, template, media): the row, its key and its send task at once.
 
     `fields` are further Message fields of that kind (e.g. `content`, `template`).
+
+    `send_at_once`, for a caller that is itself a task (the bot's turn): the message is sent
+    by this process as soon as the transaction commits, instead of waiting for a worker to
+    pick up its send task, which costs a reply a poll and the worker a task run. The send
+    task is still written, due later, as the safety net (SEND_AT_ONCE_SAFETY_NET_SECONDS).
     """
-    from conversations.tasks import send_message_task
+    from conversations.tasks import enqueue_later, send_message_task
 
     now = timezone.now()
     # Inside a caller's transaction (the bot's turn, an agent's reply) no savepoint: nobody
@@ -126,9 +139,25 @@ def queue_outbound(
             **fields,
         )
         touch_conversation(conversation, now, inbound=False)
-        send_message_task.enqueue(message.pk, 0)
+        if send_at_once:
+            net = enqueue_later(send_message_task, SEND_AT_ONCE_SAFETY_NET_SECONDS, message.pk, 0)
+        else:
+            send_message_task.enqueue(message.pk, 0)
         live.message_created(message, conversation=conversation, queued_now=True)
+        if send_at_once:  # after the message's own event: screens see it queued, then sent
+            transaction.on_commit(lambda: _send_at_once(message, net), robust=True)
     return message
+
+
+def _send_at_once(message: Message, net) -> None:
+    """The first attempt, made by the process that queued the message, then the net withdrawn.
+
+    An attempt that raises (the database went away) leaves the net in place to try again.
+    """
+    from conversations.tasks import withdraw
+
+    deliver_message(message.pk, 0, queued=message)
+    withdraw(net)
 
 
 def _fail(message: Message, *, code: int | None, title: str) -> None:
@@ -153,13 +182,16 @@ def _retry_later(message: Message, *, attempt: int, delay: float, code, title: s
         enqueue_later(send_message_task, delay, message.pk, attempt)
 
 
-def deliver_message(message_id: int, attempt: int) -> Message | None:
+def deliver_message(
+    message_id: int, attempt: int, *, queued: Message | None = None
+) -> Message | None:
     """Make one send attempt for a queued outbound message; safe to run twice.
 
     `attempt` is how many attempts the caller saw: the claim succeeds only if nobody made
     another one meanwhile, so a task delivered twice, or two workers, send one copy.
+    `queued`: the row with its conversation as the caller has just written it, not read again.
     """
-    message = (
+    message = queued or (
         Message.objects.select_related("conversation")
         .filter(pk=message_id, direction=Direction.OUT)
         .first()

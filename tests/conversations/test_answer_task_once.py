@@ -313,7 +313,7 @@ def test_a_message_deleted_while_the_brain_thinks_is_left_out_of_the_turn(monkey
 def test_a_turns_profile_change_and_reply_are_one_insert_of_events_pushed_after_commit(
     monkeypatch,
 ):
-    conversation = make_conversation()
+    conversation = make_conversation(last_inbound_at=timezone.now())
     pending(conversation, "Hi, I'm Ana Lopez from Acme")
     pushed: list[dict] = []
     monkeypatch.setattr(live, "_push", pushed.append)
@@ -321,12 +321,16 @@ def test_a_turns_profile_change_and_reply_are_one_insert_of_events_pushed_after_
     with CaptureQueriesContext(connection) as queries:
         assert answer_pending_messages(conversation.pk) == "answered"
 
-    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "conversations_liveevent"')]
+    statements = [q["sql"] for q in queries]
+    turn = statements[: statements.index("COMMIT") + 1]
+    inserts = [sql for sql in turn if sql.startswith('INSERT INTO "conversations_liveevent"')]
     assert len(inserts) == 1
     events = list(LiveEvent.objects.filter(conversation_id=conversation.pk).order_by("id"))
-    assert [event.kind for event in events] == ["profile", "message"]
+    # The turn's two events, then the reply's "sent", written once it was sent.
+    assert [event.kind for event in events] == ["profile", "message", "status"]
     assert events[0].payload["profile"]["fields"] == ["name", "last_name", "company"]
     assert events[1].payload["message"]["direction"] == "out"
+    assert events[2].payload["message"]["status"] == "sent"
     assert [event["id"] for event in pushed] == [event.pk for event in events]
 
 
