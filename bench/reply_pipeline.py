@@ -11,8 +11,9 @@ on a database of its own, recreated and migrated for each run, and runs two phas
 2. **full pipeline**: N other messages (other wamids, other users) the same way, drained with
    `BOT_ENABLED=true`, the offline brain and the console transport: each message is stored
    `pending`, `answer_conversation_task` runs the brain, claims the messages in
-   `ProcessedMessage`, applies the profile updates and queues the reply, and `send_message_task`
-   marks it sent. The phase ends when every event and task has finished.
+   `ProcessedMessage`, applies the profile updates and queues the reply, then sends it once
+   committed (its `send_message_task`, due a minute later, is withdrawn: it runs only for a
+   worker that died in between). The phase ends when every event and task has finished.
 
 The phases run in alternating rounds (`--rounds`, default 4: ingest then pipeline, then pipeline
 then ingest, ...), each round with users of its own, so that both see the same busy machine. Each
