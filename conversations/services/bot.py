@@ -58,6 +58,9 @@ logger = logging.getLogger(__name__)
 # WhatsApp caps a text at 4,096 characters; a longer one (a hostile webhook) is read only this
 # far, so neither the offline rules nor OpenAI spend minutes or a fortune on it.
 BRAIN_TEXT_CHARS = 4_096
+# A turn reads at most this much of the user's new words, the newest first: a flood of messages
+# in one burst costs the brain what a few long ones do (all of them are answered).
+BRAIN_TURN_CHARS = 4 * BRAIN_TEXT_CHARS
 
 
 def _snapshot(profile: ClientProfile) -> ProfileSnapshot:
@@ -83,8 +86,22 @@ def build_turn(conversation_id: int, profile: ClientProfile, pending: list[Messa
             text=item.text[:BRAIN_TEXT_CHARS],
         )
         for item in context
-    ) + tuple(HistoryItem(role="user", text=message.text[:BRAIN_TEXT_CHARS]) for message in pending)
+    ) + tuple(HistoryItem(role="user", text=text) for text in _newest_words(pending))
     return BrainTurn(history=history, profile=_snapshot(profile), last_asked=_last_asked(context))
+
+
+def _newest_words(pending: list[Message]) -> list[str]:
+    """The texts of the turn's messages the brain reads, oldest first: each cut to
+    BRAIN_TEXT_CHARS, and no more of them than BRAIN_TURN_CHARS hold (the newest)."""
+    texts: list[str] = []
+    budget = BRAIN_TURN_CHARS
+    for message in reversed(pending):
+        if budget <= 0:
+            break
+        text = message.text[: min(BRAIN_TEXT_CHARS, budget)]
+        texts.append(text)
+        budget -= len(text)
+    return texts[::-1]
 
 
 def _last_asked(context: list[Message]) -> tuple[str, ...]:
