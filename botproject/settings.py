@@ -280,6 +280,12 @@ TASKS = {
 # worker has reported for WORKER_STALE_SECONDS. Production: the defaults.
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 WORKER_STALE_SECONDS = env.float("WORKER_STALE_SECONDS", default=60.0)
+# Each worker sweeps for tasks a fault left behind (botproject/ops/recovery.py): a task RUNNING
+# on a worker silent this long runs again; one failed for a passing cause (database, Redis,
+# network) is retried, backoff doubling from the base, until tried the maximum number of times.
+TASK_ORPHANED_AFTER_SECONDS = env.float("TASK_ORPHANED_AFTER_SECONDS", default=300.0)
+TASK_RETRY_MAX_ATTEMPTS = env.int("TASK_RETRY_MAX_ATTEMPTS", default=5)
+TASK_RETRY_BASE_SECONDS = env.float("TASK_RETRY_BASE_SECONDS", default=10.0)
 # Lets a monitor read /ops/status.json with `Authorization: Bearer <OPS_TOKEN>`. Production: a
 # long random value given only to the monitor; empty = token access off (staff Admins only).
 OPS_TOKEN = env.str("OPS_TOKEN", default="")

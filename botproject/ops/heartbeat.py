@@ -1,8 +1,9 @@
-"""Writes of a task worker's heartbeat (WorkerHeartbeat rows).
+"""Writes of a task worker's heartbeat (WorkerHeartbeat rows), and the sweep for lost tasks.
 
 The beat runs in a daemon thread beside the worker loop, so that a task running for minutes
 still shows its worker alive; the thread uses its own database connection (Django's are per
-thread) and closes it when it stops.
+thread) and closes it when it stops. After each beat it sweeps for tasks that a dead worker
+or a passing fault left behind (botproject/ops/recovery.py).
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ def record_worker_beat(heartbeat: WorkerHeartbeat) -> None:
         )
 
 
+def sweep_for_lost_tasks(heartbeat: WorkerHeartbeat) -> None:
+    """Every beat: tasks of dead workers run again, passing failures are retried."""
+    from botproject.ops.recovery import sweep
+
+    try:
+        sweep()
+    except DatabaseError:
+        raise  # the beat's own handling: logged, the connection reset
+    except Exception:
+        # A fault in the sweep must never stop the beat, or this worker would look dead.
+        logger.exception("Sweep for lost tasks failed")
+
+
 def record_worker_stop(heartbeat: WorkerHeartbeat) -> None:
     """Marked rather than deleted, so "no worker seen for N min" still knows the last one."""
     now = timezone.now()
@@ -81,6 +95,7 @@ class HeartbeatThread(threading.Thread):
         try:
             while not self._stopping.wait(self.interval):
                 self._safely(record_worker_beat, "beat")
+                self._safely(sweep_for_lost_tasks, "sweep")
             self._safely(record_worker_stop, "stop")
         finally:
             connection.close()
