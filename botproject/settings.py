@@ -298,6 +298,9 @@ WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
 # Production: the WhatsApp Business Account id, whose message templates are synced from Meta.
 WHATSAPP_BUSINESS_ACCOUNT_ID = env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default="")
+# The simulator page (/simulator/): staff post signed, Meta-shaped webhooks to this install.
+# Always on with DEBUG; production: off, or on for a demo install (console transport).
+SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=False)
 # Production: "graph". "console" only logs what would be sent.
 WHATSAPP_TRANSPORT = env.str("WHATSAPP_TRANSPORT", default="console")
 if WHATSAPP_TRANSPORT not in {"console", "graph"}:

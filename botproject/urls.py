@@ -14,6 +14,8 @@ admin.site.index_title = "Leads, conversations and the bot"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("webhooks/", include("webhooks.urls")),
+    # Staff play a WhatsApp user against the real webhook; off unless DEBUG or SIMULATOR_ENABLED.
+    path("simulator/", include("webhooks.simulator.urls")),
     # For a monitor: Bearer OPS_TOKEN or an Admin's session (the admin login would redirect).
     path("ops/status.json", ops_views.operations_json, name="ops-status-json"),
     # The admin's login, refused for a while after repeated failures (password guessing).
