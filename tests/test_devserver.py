@@ -12,12 +12,14 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -38,14 +40,14 @@ def free_port() -> int:
 class Devserver:
     """`manage.py devserver` as typed in a terminal: its own process group, Ctrl-C armed."""
 
-    def __init__(self, tmp_path: Path, migrated: Path, **env: str):
+    def __init__(self, tmp_path: Path, migrated: Path, *args: str, **env: str):
         self.port = free_port()
         self.database = tmp_path / "db.sqlite3"
         shutil.copyfile(migrated, self.database)
         self.env = terminal_env(DATABASE_URL=f"sqlite:///{self.database}", **env)
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [str(PYTHON), "manage.py", "devserver", f"127.0.0.1:{self.port}"],
+            [str(PYTHON), "manage.py", "devserver", f"127.0.0.1:{self.port}", *args],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -143,8 +145,8 @@ def migrated_database(tmp_path_factory) -> Path:
 def devserver(tmp_path, migrated_database):
     started: list[Devserver] = []
 
-    def start(**env: str) -> Devserver:
-        server = Devserver(tmp_path, migrated_database, **env)
+    def start(*args: str, **env: str) -> Devserver:
+        server = Devserver(tmp_path, migrated_database, *args, **env)
         started.append(server)
         return server
 
@@ -235,3 +237,66 @@ def test_devserver_help_explains_addrport_and_every_option():
         words = re.sub(r"^  \S+( [A-Z{][^ ]*)?", "", described.group(0)).split()
         assert len(words) >= 3, f"{option} has no explanation:\n{shown}"
     assert "8001" in shown  # how to change the port
+
+
+def log_in(server: Devserver) -> requests.Session:
+    """The demo admin logs in through the admin's form, as in a browser."""
+    session = requests.Session()
+    base = f"http://127.0.0.1:{server.port}"
+    session.get(f"{base}/admin/login/", timeout=WAIT)
+    answer = session.post(
+        f"{base}/admin/login/",
+        data={
+            "username": "admin",
+            "password": "admin",
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "next": "/admin/",
+        },
+        timeout=WAIT,
+    )
+    assert answer.url == f"{base}/admin/", answer.text
+    return session
+
+
+def test_first_start_shows_demo_leads_and_the_simulator_works_without_a_secret(devserver):
+    server = devserver(BOT_BURST_SECONDS="0")  # README's first command: no secret set
+    server.wait_for(STARTED)
+    assert "Demo data: 24 leads created" in server.output
+    assert "random secret made for this run" in server.output
+    base = f"http://127.0.0.1:{server.port}"
+    session = log_in(server)
+    # The admin is not an empty list: demo leads are there, the simulator is linked.
+    assert "Dana Whitfield" in session.get(f"{base}/admin/profiles/clientprofile/").text
+    assert "/simulator/" in session.get(f"{base}/admin/").text
+
+    # What the simulator page does: get a signed body, post it to the webhook.
+    signed = session.post(
+        f"{base}/simulator/sign/",
+        data={"phone": "15550001234", "name": "Ana", "kind": "text", "text": "Hi, I'm Ana Lima"},
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": f"{base}/simulator/"},
+        timeout=WAIT,
+    ).json()
+    posted = requests.post(
+        f"{base}/webhooks/whatsapp/",
+        data=signed["body"].encode(),
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signed["signature"]},
+        timeout=WAIT,
+    )
+
+    assert posted.status_code == 200, posted.text
+    server.wait_for(r"Console transport: text to 15550001234: Thanks Ana")
+    server.press_ctrl_c()
+    assert "Traceback" not in server.output
+
+
+def test_no_demo_keeps_an_empty_database_empty(devserver):
+    server = devserver("--no-demo", WHATSAPP_APP_SECRET=APP_SECRET)
+    server.wait_for(STARTED)
+    server.press_ctrl_c()
+
+    assert "demo" not in server.output.lower()
+    assert "random secret" not in server.output  # a secret of one's own is kept
+    with sqlite3.connect(server.database) as database:
+        assert database.execute("SELECT COUNT(*) FROM conversations_conversation").fetchone() == (
+            0,
+        )

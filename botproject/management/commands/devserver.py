@@ -1,11 +1,15 @@
 """`manage.py devserver`: the whole product on one machine, for README's first command.
 
-Migrates, makes sure a demo admin exists, then runs `runserver` (daphne's: HTTP and
-websockets) and a task worker as children, and stops both when it is stopped.
+Migrates, loads the demo leads into an empty database, makes sure a demo admin exists,
+gives the children a local webhook secret when none is set (so the simulator's signed
+webhooks are accepted), then runs `runserver` (daphne's: HTTP and websockets) and a task
+worker as children, and stops both when it is stopped.
 """
 
 import contextlib
+import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -17,6 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from accounts.services import create_staff_user
+from conversations.models import Conversation
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"  # noqa: S105 - local demo only; refused when DEBUG is off
@@ -24,10 +29,13 @@ DEFAULT_ADDRPORT = "127.0.0.1:8000"
 CHILD_STOP_SECONDS = 10
 
 DESCRIPTION = f"""\
-Run the whole product locally: migrate the database, create the demo admin
-({DEMO_USERNAME!r} / {DEMO_PASSWORD!r}) if it is missing, then serve HTTP and
-websockets (daphne's runserver, reloading on code changes) with a task worker
-(manage.py db_worker) beside it. Ctrl-C stops both. Refuses to run with DEBUG off."""
+Run the whole product locally: migrate the database, load demo leads into an
+empty one (manage.py seed_demo), create the demo admin ({DEMO_USERNAME!r} /
+{DEMO_PASSWORD!r}) if it is missing, then serve HTTP and websockets (daphne's
+runserver, reloading on code changes) with a task worker (manage.py db_worker)
+beside it. Without WHATSAPP_APP_SECRET a random one is made for the run, so that
+the WhatsApp simulator (/simulator/) can sign its webhooks. Ctrl-C stops both.
+Refuses to run with DEBUG off."""
 
 EPILOG = """\
 examples:
@@ -35,7 +43,13 @@ examples:
   manage.py devserver 8001            another port, still only on this machine
   manage.py devserver 0.0.0.0:8000    reachable from other machines (add their host
                                       name to ALLOWED_HOSTS)
-  manage.py devserver --no-worker     web only; run manage.py db_worker yourself"""
+  manage.py devserver --no-worker     web only; run manage.py db_worker yourself
+  manage.py devserver --no-demo       an empty database stays empty"""
+
+
+def local_url(addrport: str, path: str) -> str:
+    host = f"127.0.0.1:{addrport}" if addrport.isdigit() else addrport
+    return f"http://{host}{path}"
 
 
 class HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
@@ -70,11 +84,23 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, addrport, no_worker, **options):
+        parser.add_argument(
+            "--no-demo",
+            action="store_true",
+            help=(
+                "Do not load the demo leads into an empty database (they are loaded only "
+                "when it has no conversation; `manage.py seed_demo` loads them any time)."
+            ),
+        )
+
+    def handle(self, *args, addrport, no_worker, no_demo, **options):
         if not settings.DEBUG:
             raise CommandError("devserver is for local use; it refuses to run with DEBUG off.")
         call_command("migrate", interactive=False, verbosity=0)
+        if not no_demo and not self._load_demo_data():
+            return  # Ctrl-C while loading it
         self._ensure_demo_admin(addrport)
+        self._ensure_webhook_secret(addrport)
         # A closed terminal stops the children too, as Ctrl-C and SIGTERM do.
         signal.signal(signal.SIGHUP, lambda *args: sys.exit(129))
         children = []
@@ -99,8 +125,7 @@ class Command(BaseCommand):
             user, _ = create_staff_user(
                 username=DEMO_USERNAME, role="admin", password=DEMO_PASSWORD
             )
-        host = f"127.0.0.1:{addrport}" if addrport.isdigit() else addrport
-        url = f"http://{host}/admin/"
+        url = local_url(addrport, "/admin/")
         if user.check_password(DEMO_PASSWORD):
             self.stdout.write(
                 self.style.SUCCESS(
@@ -109,6 +134,40 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(self.style.SUCCESS(f"Back office: {url}"))
+
+    def _load_demo_data(self) -> bool:
+        """Demo leads in an empty database, so that a newcomer's admin is not an empty list.
+
+        Its per-message log lines (replies, sends) are held back: they would bury the
+        login line. False when Ctrl-C stopped it.
+        """
+        if Conversation.objects.exists():
+            return True
+        self.stdout.write("Empty database: loading demo leads (skip with --no-demo)…")
+        logging.disable(logging.INFO)
+        try:
+            call_command("seed_demo", stdout=self.stdout)
+        except KeyboardInterrupt:
+            self.stdout.write(
+                "Stopped while loading the demo leads; `manage.py seed_demo` ends it."
+            )
+            return False
+        finally:
+            logging.disable(logging.NOTSET)
+        return True
+
+    def _ensure_webhook_secret(self, addrport: str) -> None:
+        """Without a secret the webhook refuses everything (503), the simulator's posts too:
+        the children get a random one for this run. Production never runs devserver."""
+        simulator = local_url(addrport, "/simulator/")
+        if settings.WHATSAPP_APP_SECRET:
+            self.stdout.write(f"WhatsApp simulator: {simulator}")
+            return
+        os.environ["WHATSAPP_APP_SECRET"] = secrets.token_hex(32)
+        self.stdout.write(
+            f"WhatsApp simulator: {simulator}  (WHATSAPP_APP_SECRET is not set: webhooks are "
+            "checked against a random secret made for this run; set it to post your own)"
+        )
 
     def _start(self, children: list[subprocess.Popen], *command: str) -> subprocess.Popen:
         """`manage.py COMMAND` in its own process group, added to `children`.
