@@ -120,9 +120,10 @@ document.addEventListener("DOMContentLoaded", () => {
             className: profile.complete ? "sim-complete" : "sim-incomplete",
             textContent: profile.complete ? "Profile complete" : `Missing: ${profile.missing}`,
         });
-        const link = Object.assign(document.createElement("a"), {
+        const link = document.createElement("p");
+        link.append(Object.assign(document.createElement("a"), {
             href: profile.url, textContent: "Open the profile page",
-        });
+        }));
         profileBox.append(list, state, link);
     }
 
