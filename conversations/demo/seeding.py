@@ -31,8 +31,8 @@ from conversations.services.agent import set_manual_mode
 from profiles.models import ClientProfile, ProfileFieldSource
 from webhooks.services import new_event, process_webhook_event, store_event
 from webhooks.simulator.payloads import (
-    SendError,
     SimulatedUser,
+    StatusError,
     StatusKind,
     inbound_body,
     status_body,
@@ -158,7 +158,7 @@ def _report_deliveries(lead: DemoLead, conversation: Conversation) -> None:
         last = number == len(replies) - 1
         if last and lead.failed_send is not None:
             code, title = lead.failed_send
-            error = SendError(code=code, title=title)
+            error = StatusError(code=code, title=title)
             _post(status_body(reply.wamid, StatusKind.FAILED, recipient=lead.wa_id, error=error))
             continue
         delivered = status_body(

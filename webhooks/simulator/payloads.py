@@ -54,7 +54,7 @@ class SimulatedUser:
 
 
 @dataclass(frozen=True, slots=True)
-class SendError:
+class StatusError:
     """Meta's error object on a failed status (whatsapp.md §11)."""
 
     code: int
@@ -63,7 +63,7 @@ class SendError:
 
 
 # Meta's 131047, as sample 38 carries it: the 24-hour window had closed.
-REENGAGEMENT_ERROR = SendError(
+REENGAGEMENT_ERROR = StatusError(
     code=131047,
     title="Re-engagement message",
     details="Message failed to send because more than 24 hours have passed since the "
@@ -169,7 +169,7 @@ def status_body(
     status: StatusKind,
     *,
     recipient: str,
-    error: SendError | None = None,
+    error: StatusError | None = None,
     at: datetime | None = None,
 ) -> bytes:
     """A status webhook about our outbound `wamid` (samples 34 and 38; v24+ shape).
