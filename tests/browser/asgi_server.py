@@ -14,11 +14,13 @@ the worker keeps running, as when a web dyno restarts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -136,6 +138,18 @@ class ProductServer:
         finally:
             _stop(self.worker)
             self.worker = None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[ProductServer]:
+        """Worker and web started, stopped on the way out, their logs printed (pytest shows
+        them only when the test fails)."""
+        try:
+            self.start_worker()
+            self.start_web()
+            yield self
+        finally:
+            self.stop()
+            print(self.logs())
 
     def check_worker(self) -> None:
         if self.worker is not None and self.worker.poll() is not None:

@@ -108,14 +108,8 @@ def product(transactional_db, channel_layer_env, tmp_path) -> Iterator[ProductSe
         BOT_ENABLED="false",
         **channel_layer_env,
     )
-    server = ProductServer(env, tmp_path)
-    try:
-        server.start_worker()
-        server.start_web()
+    with ProductServer(env, tmp_path).running() as server:
         yield server
-    finally:
-        server.stop()
-        print(server.logs())  # pytest shows it only when the test fails
 
 
 @pytest.fixture

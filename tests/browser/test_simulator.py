@@ -35,24 +35,16 @@ REPLY_TIMEOUT_MS = 30_000
 @pytest.fixture
 def product(transactional_db, tmp_path) -> Iterator[ProductServer]:
     """daphne and a worker as README's first command runs them: no Redis, the bot on."""
-    server = ProductServer(
-        server_env(
-            DEBUG="true",
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            DATABASE_URL=database_url(connection.settings_dict),
-            WHATSAPP_APP_SECRET=TEST_APP_SECRET,
-            BOT_BURST_SECONDS="0",
-            LIVE_EVENTS_POLL_SECONDS="0.2",
-        ),
-        tmp_path,
+    env = server_env(
+        DEBUG="true",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url(connection.settings_dict),
+        WHATSAPP_APP_SECRET=TEST_APP_SECRET,
+        BOT_BURST_SECONDS="0",
+        LIVE_EVENTS_POLL_SECONDS="0.2",
     )
-    try:
-        server.start_worker()
-        server.start_web()
+    with ProductServer(env, tmp_path).running() as server:
         yield server
-    finally:
-        server.stop()
-        print(server.logs())  # shown only when the test fails
 
 
 @pytest.fixture
