@@ -165,7 +165,14 @@ document.addEventListener("DOMContentLoaded", () => {
             `Meta's "${button.dataset.status}" report sent for the business's last message.`,
         ));
     }
-    phone.addEventListener("input", () => { shown = ""; refreshSoon(); });
+    phone.addEventListener("input", () => {
+        // A phone picked from the list writes under the name that conversation has.
+        const known = [...document.getElementById("sim-phones").options]
+            .find((option) => option.value === phone.value.trim());
+        if (known && known.textContent) name.value = known.textContent;
+        shown = "";
+        refreshSoon();
+    });
 
     BackofficeLive.connect({
         since: config.lastEventId,
