@@ -98,3 +98,10 @@ def test_the_demo_spreads_over_the_last_week_and_leaves_nothing_for_the_worker()
 def test_a_number_of_leads_out_of_range_is_refused():
     with pytest.raises(CommandError, match="from 1 to"):
         seed("--leads", "0")
+
+
+def test_demo_leads_are_never_sent_to_whatsapp(settings):
+    settings.WHATSAPP_TRANSPORT = "graph"
+    with pytest.raises(CommandError, match="console transport only"):
+        seed("--leads", "1")
+    assert not Conversation.objects.exists()

@@ -1,5 +1,6 @@
 """`manage.py seed_demo [--leads N]`: demo leads, so the back office is not empty at first."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from conversations.demo.leads import MAX_LEADS
@@ -25,6 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args, leads, **options):
         if not 1 <= leads <= MAX_LEADS:
             raise CommandError(f"--leads takes a number from 1 to {MAX_LEADS}.")
+        if settings.WHATSAPP_TRANSPORT != "console":
+            # The bot answers every demo lead: through Meta, made-up numbers would get them.
+            raise CommandError(
+                "seed_demo runs with the console transport only (WHATSAPP_TRANSPORT=console)."
+            )
         result = seed_demo(leads)
         self.stdout.write(
             self.style.SUCCESS(
