@@ -143,6 +143,9 @@ class Command(BaseCommand):
         """
         if Conversation.objects.exists():
             return True
+        if settings.WHATSAPP_TRANSPORT != "console":
+            self.stdout.write("Empty database: no demo leads with the graph transport.")
+            return True
         self.stdout.write("Empty database: loading demo leads (skip with --no-demo)…")
         logging.disable(logging.INFO)
         try:
