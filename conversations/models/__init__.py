@@ -2,9 +2,11 @@
 
 `threads`: conversations, messages and edit history. `trail`: the log, draft reviews and
 live events. `templates`: Meta's message templates. `media`: the files of media messages.
+`stats`: the read-only `conversation_stats` view the analytics page reads.
 """
 
 from conversations.models.media import MediaState, MessageMedia
+from conversations.models.stats import ConversationStat, StatKind
 from conversations.models.templates import (
     MessageTemplate,
     TemplateCategory,
@@ -34,6 +36,7 @@ from conversations.models.trail import (
 __all__ = [
     "Conversation",
     "ConversationLog",
+    "ConversationStat",
     "Direction",
     "DraftOutcome",
     "DraftReview",
@@ -49,6 +52,7 @@ __all__ = [
     "MessageType",
     "ReplyState",
     "Sender",
+    "StatKind",
     "TemplateCategory",
     "TemplateQuality",
     "TemplateStatus",

@@ -1,10 +1,12 @@
 """Reads of conversations, one module per concern.
 
-`threads`: threads, the 24-hour window, the bot's queue and the live dashboard (re-exported
-here). `templates`: the template picker and the leads due for a follow-up; import it as
+`threads`: threads, the 24-hour window, the bot's queue and the live dashboard, and
+`analytics`: the analytics page's figures per day (both re-exported here). `templates`: the
+template picker and the leads due for a follow-up; import it as
 `conversations.selectors.templates` (it reads the template services, which need `threads`).
 """
 
+from conversations.selectors.analytics import DayRange, LeadAnalytics, lead_analytics
 from conversations.selectors.threads import (
     ACTIVE_WINDOW,
     APPLIED_TYPES,
@@ -30,11 +32,14 @@ __all__ = [
     "APPLIED_TYPES",
     "CUSTOMER_SERVICE_WINDOW",
     "EPOCH",
+    "DayRange",
+    "LeadAnalytics",
     "MissingGroup",
     "ThreadTail",
     "TodayCounters",
     "active_conversations",
     "incomplete_profiles",
+    "lead_analytics",
     "messages_awaiting_reply",
     "recent_history",
     "start_of_today",
