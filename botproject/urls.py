@@ -4,7 +4,7 @@ from django.urls import include, path
 from accounts.throttle import throttled_admin_login
 from botproject.health import healthz
 from botproject.ops import views as ops_views
-from conversations import media_views
+from conversations import analytics_views, media_views
 from conversations import views as conversation_views
 
 admin.site.site_header = "WhatsApp bot back office"
@@ -30,6 +30,11 @@ urlpatterns = [
         "admin/dashboard/thread/<int:conversation_id>/",
         admin.site.admin_view(conversation_views.conversation_thread),
         name="dashboard-thread",
+    ),
+    path(
+        "admin/analytics/",
+        admin.site.admin_view(analytics_views.analytics),
+        name="analytics",
     ),
     path(
         "admin/operations/",
