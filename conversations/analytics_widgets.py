@@ -141,14 +141,14 @@ def build_widgets(figures: LeadAnalytics) -> list[Widget]:
             "is complete now (a recent day's rate can still grow).",
             columns=[
                 *_counts(
-                    figures.completion,
+                    figures.cohorts,
                     {"leads": "New leads", "complete": "Complete now"},
                     charted=False,
                 ),
                 _share(
                     "completion_rate_percent",
                     "Completion rate",
-                    figures.completion,
+                    figures.cohorts,
                     "complete",
                     "leads",
                 ),
@@ -163,10 +163,10 @@ def build_widgets(figures: LeadAnalytics) -> list[Widget]:
             "each field (one profile can lack several). An invalid email counts as missing.",
             columns=[
                 *_counts(
-                    figures.missing, {"incomplete": "Incomplete"}, prefix="missing_", charted=False
+                    figures.cohorts, {"incomplete": "Incomplete"}, prefix="missing_", charted=False
                 ),
                 *_counts(
-                    figures.missing,
+                    figures.cohorts,
                     {field: f"No {FIELD_LABELS[field]}" for field in PROFILE_FIELDS},
                     prefix="missing_",
                 ),
@@ -206,12 +206,12 @@ def build_widgets(figures: LeadAnalytics) -> list[Widget]:
             "mode on), even if handed back to the bot later. Paused is not handed over.",
             columns=[
                 *_counts(
-                    figures.handoffs,
+                    figures.cohorts,
                     {"leads": "New leads", "handed": "Handed to a human"},
                     prefix="handoff_",
                     charted=False,
                 ),
-                _share("handed_percent", "Share handed over", figures.handoffs, "handed", "leads"),
+                _share("handed_percent", "Share handed over", figures.cohorts, "handed", "leads"),
             ],
             chart="line",
             days=days,
