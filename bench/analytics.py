@@ -12,15 +12,16 @@ Then renders `/admin/analytics/` through Django in this process (the test client
 as a Viewer, production settings: DEBUG off, psycopg's pool; `botproject.settings`, not
 `bench.settings`, whose middleware would move each request to another thread) `--renders`
 times for the default range (the last 30 days) and for the last 90 days, after two warm-up
-renders each, and prints p50/p95 in ms and the page's query count; then each widget's own
-query alone, p50 in ms, to show where the time goes. Static files are served unhashed here
+renders each, and prints p50/p95 in ms and the page's query count; then each of its queries
+alone, p50 in ms, to show where the time goes. Static files are served unhashed here
 (no `collectstatic`): their URLs cost nothing either way. The site's time zone is UTC unless
-`--time-zone` names another (PostgreSQL converts every row's time to it).
+`--time-zone` names another.
 
 Goal (issue 16): p95 < 300 ms at 100,000 profiles and 1,000,000 messages, printed with this
 run's figure and never failing it.
 
     .venv/bin/python bench/analytics.py [--leads 100000] [--messages-per-lead 10] [--renders 30]
+                                        [--time-zone America/Mexico_City]
 """
 
 from __future__ import annotations
