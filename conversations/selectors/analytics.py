@@ -140,9 +140,8 @@ def lead_cohorts(span: DayRange) -> dict[date, Row]:
     range's conversations.
     """
     # `IN (SELECT ...)`, hashed once, rather than EXISTS: the same rows, but PostgreSQL's
-    # estimate for EXISTS (as if probed per lead) crosses jit_above_cost and JIT compiling
-    # alone cost more than the query.
-    # A lead's log starts when the lead does: no need to read what came before the range.
+    # estimate for EXISTS (as if probed per lead) crosses jit_above_cost, and compiling took
+    # longer than the query. A lead's log starts with the lead: older rows cannot match.
     handed = ConversationLog.objects.filter(HANDED_TO_HUMAN, created_at__gte=span.start).values(
         "conversation_id"
     )
