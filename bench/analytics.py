@@ -260,6 +260,10 @@ def main() -> None:
         print("\neach query alone, last 30 days, p50 ms:")
         for name, median in measure_widgets(args.renders).items():
             print(f"  {name:<40}{median:>8.1f}")
+    # Other work on the machine inflates every figure above: say how busy it was.
+    one, five, _ = os.getloadavg()
+    cpus = os.cpu_count()
+    print(f"\nload average while measuring: {one:.2f} (1 min), {five:.2f} (5 min), {cpus} CPUs")
 
 
 if __name__ == "__main__":
