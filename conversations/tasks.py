@@ -6,6 +6,7 @@ before doing anything a user would see.
 
 from datetime import timedelta
 
+from django.db import connections
 from django.tasks import Task, TaskResult, TaskResultStatus, task, task_backends
 from django.utils import timezone
 
@@ -36,8 +37,16 @@ def withdraw(result: TaskResult) -> bool:
     backend = task_backends[result.backend]
     if result.status != TaskResultStatus.READY or not isinstance(backend, DatabaseBackend):
         return False
-    deleted, _ = DBTaskResult.objects.filter(id=result.id, status=TaskResultStatus.READY).delete()
-    return bool(deleted)
+    # One DELETE in autocommit: QuerySet.delete() would wrap it in a transaction of its own.
+    connection = connections[DBTaskResult.objects.db]
+    table = connection.ops.quote_name(DBTaskResult._meta.db_table)
+    key = DBTaskResult._meta.pk.get_db_prep_value(result.id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(  # only the model's table name is formatted in
+            f"DELETE FROM {table} WHERE id = %s AND status = %s",  # noqa: S608
+            [key, TaskResultStatus.READY],
+        )
+        return cursor.rowcount > 0
 
 
 @task()
