@@ -42,6 +42,22 @@ class Conversation(models.Model):
     display_name = models.CharField(max_length=255, blank=True)
     openai_conversation_id = models.CharField("OpenAI conversation id", max_length=255, blank=True)
     handoff_state = models.CharField(max_length=10, choices=HandoffState, default=HandoffState.BOT)
+    handoff_reason = models.CharField(
+        "why a person answers",
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Set when the bot handed the conversation over (a price, availability or "
+        "complaint question); cleared when it is handed back.",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+        help_text="The agent who looks after this conversation.",
+    )
     last_inbound_at = models.DateTimeField(
         "last message from the user",
         null=True,
@@ -89,6 +105,8 @@ class Conversation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["handoff_state", "-last_message_at"])]
+        # Agents take conversations themselves; giving one to somebody else is an Admin's.
+        permissions = [("assign_others", "Can assign conversations to other staff")]
 
     def __str__(self) -> str:
         who = self.wa_id or self.bsuid or "?"
