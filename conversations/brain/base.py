@@ -64,11 +64,17 @@ class ProfileUpdate:
 @dataclass(frozen=True, slots=True)
 class BrainReply:
     """What to send, what was learned, and which fields the reply asks for (kept on the
-    message, so the next turn knows what the lead is answering)."""
+    message, so the next turn knows what the lead is answering).
+
+    `handoff`: why a person must answer (a price, availability or complaint question the
+    bot cannot answer truthfully); the turn then puts the conversation in `human` state.
+    Empty when the bot can carry on.
+    """
 
     text: str
     updates: tuple[ProfileUpdate, ...] = ()
     asks: tuple[str, ...] = ()
+    handoff: str = ""
 
     def __post_init__(self):
         unknown = set(self.asks) - set(PROFILE_FIELDS)

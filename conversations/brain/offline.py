@@ -9,7 +9,7 @@ fields it asked for so that the next turn can read the answer.
 from __future__ import annotations
 
 from conversations.brain.base import BrainReply, BrainTurn
-from conversations.brain.rules import detect_language, extract_updates
+from conversations.brain.rules import detect_language, extract_updates, handoff_topic
 
 FIELD_WORDS = {
     "en": {"name": "your first name", "last_name": "your last name",
@@ -34,6 +34,22 @@ PHRASES = {
     "de": {"hello": "Hallo{name}!", "thanks": "Danke{name}!", "and": "und",
            "ask": "Könnten Sie mir {fields} nennen?",
            "done": "Ich habe alles, was ich brauche. Jemand aus unserem Team meldet sich bald."},
+}  # fmt: skip
+# A question only a person can answer: the lead is told so (never "I have everything"), and
+# the missing fields are still asked for, the person will want them too.
+HANDOFF_PHRASES = {
+    "en": {"sorry": "I'm sorry to hear that.",
+           "person": "A person from our team will answer you here shortly.",
+           "meanwhile": "Meanwhile, {question}"},
+    "es": {"sorry": "Lamento mucho lo ocurrido.",
+           "person": "Una persona de nuestro equipo te responderá aquí en breve.",
+           "meanwhile": "Mientras tanto, {question}"},
+    "pt": {"sorry": "Lamento muito pelo ocorrido.",
+           "person": "Uma pessoa da nossa equipe vai te responder aqui em breve.",
+           "meanwhile": "Enquanto isso, {question}"},
+    "de": {"sorry": "Das tut mir leid.",
+           "person": "Eine Person aus unserem Team antwortet Ihnen hier in Kürze.",
+           "meanwhile": "Bis dahin: {question}"},
 }  # fmt: skip
 FIELDS_PER_QUESTION = 2
 
@@ -62,11 +78,25 @@ class OfflineBrain:
         name = learned.get("name") or turn.profile.name
         phrases = PHRASES[language]
         greeting = phrases["thanks" if updates else "hello"].format(name=f" {name}" if name else "")
-        if not missing:
-            return BrainReply(text=f"{greeting} {phrases['done']}", updates=tuple(updates))
+        topic = handoff_topic(turn.new_user_text)
         asks = tuple(missing[:FIELDS_PER_QUESTION])
-        return BrainReply(
-            text=f"{greeting} {question_for(language, asks)}",
-            updates=tuple(updates),
-            asks=asks,
-        )
+        if topic:
+            text = f"{greeting} {handoff_text(language, topic, asks)}"
+        elif asks:
+            text = f"{greeting} {question_for(language, asks)}"
+        else:
+            text = f"{greeting} {phrases['done']}"
+        return BrainReply(text=text, updates=tuple(updates), asks=asks, handoff=topic)
+
+
+def handoff_text(language: str, topic: str, asks: tuple[str, ...]) -> str:
+    """A person will answer; meanwhile, the question for what is still missing."""
+    phrases = HANDOFF_PHRASES[language]
+    parts = [phrases["sorry"]] if topic == "complaint" else []
+    parts.append(phrases["person"])
+    if asks:
+        question = question_for(language, asks)
+        if language != "de":  # German keeps "Könnten Sie" capitalised
+            question = question[0].lower() + question[1:]
+        parts.append(phrases["meanwhile"].format(question=question))
+    return " ".join(parts)

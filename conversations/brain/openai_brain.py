@@ -35,9 +35,19 @@ RESPONSE_FORMAT = {
         "schema": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["reply", "updates", "asks"],
+            "required": ["reply", "updates", "asks", "handoff"],
             "properties": {
                 "reply": {"type": "string"},
+                # A question only a person can answer: `needed`, and why, in a few words.
+                "handoff": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["needed", "reason"],
+                    "properties": {
+                        "needed": {"type": "boolean"},
+                        "reason": {"type": "string"},
+                    },
+                },
                 "asks": {
                     "type": "array",
                     "items": {"type": "string", "enum": list(PROFILE_FIELDS)},
@@ -110,7 +120,12 @@ def system_prompt(profile: ProfileSnapshot, last_asked: tuple[str, ...] = ()) ->
         "In `updates`, list only profile fields (name = first name, last_name, company, "
         "email) that the user states in their new messages, each with `quote`: the user's "
         "exact words it comes from. Never guess or invent values. In `asks`, list the "
-        "profile fields your reply asks for (empty if none)."
+        "profile fields your reply asks for (empty if none).\n"
+        "You know no prices, stock, availability or delivery dates, and you cannot settle "
+        "complaints. When the user asks about any of them, or asks for a person, never make "
+        "an answer up: say that a person from the team will answer here shortly, and set "
+        '`handoff.needed` to true with `handoff.reason` in a few words (e.g. "price '
+        'question"); otherwise `handoff.needed` is false and `handoff.reason` empty.'
     )
 
 
@@ -135,7 +150,18 @@ def parse_reply(content: str | None) -> BrainReply:
     if not isinstance(asks, list):
         raise ValueError("asks is not a list")
     asked = tuple(field for field in PROFILE_FIELDS if field in asks)
-    return BrainReply(text=data["reply"].strip(), updates=tuple(updates), asks=asked)
+    return BrainReply(
+        text=data["reply"].strip(), updates=tuple(updates), asks=asked, handoff=_handoff(data)
+    )
+
+
+def _handoff(data: dict) -> str:
+    """Why a person must answer, or "" (also when the model left the field out)."""
+    handoff = data.get("handoff")
+    if not isinstance(handoff, dict) or handoff.get("needed") is not True:
+        return ""
+    reason = " ".join(str(handoff.get("reason") or "").split())
+    return reason[:REASON_CHARS] or "a person must answer"
 
 
 class OpenAIBrain:

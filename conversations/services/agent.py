@@ -70,10 +70,28 @@ def set_handoff_state(conversation: Conversation, state: str, *, actor, reason: 
     if previous == state:
         return False
     conversation.handoff_state = state
-    conversation.save(update_fields=["handoff_state", "updated_at"])
+    if state == HandoffState.BOT:
+        conversation.handoff_reason = ""  # the bot's in charge again: nothing waits for a person
+    conversation.save(update_fields=["handoff_state", "handoff_reason", "updated_at"])
     detail = f"{HandoffState(previous).label} → {HandoffState(state).label}"
     log_action(conversation.pk, LogAction.HANDOFF, actor=actor, detail=f"{detail} {reason}".strip())
     live.handoff_changed(conversation.pk)
+    return True
+
+
+@transaction.atomic
+def bot_hands_over(conversation_id: int, reason: str) -> bool:
+    """The bot met a question only a person can answer: `human` state, logged as the bot's,
+    with the reason the dashboard shows. A paused conversation stays paused."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    if conversation.handoff_state == HandoffState.PAUSED:
+        return False
+    conversation.handoff_reason = reason[:255]
+    conversation.save(update_fields=["handoff_reason", "updated_at"])
+    if not set_handoff_state(
+        conversation, HandoffState.HUMAN, actor=None, reason=f"(bot: {reason})"
+    ):
+        live.handoff_changed(conversation_id)  # already an agent's: the reason is new
     return True
 
 

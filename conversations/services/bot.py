@@ -41,6 +41,7 @@ from conversations.models import (
 )
 from conversations.selectors import messages_awaiting_reply, recent_history
 from conversations.services import live
+from conversations.services.agent import bot_hands_over
 from conversations.services.log import log_action
 from conversations.services.outbound import queue_text
 from conversations.services.reply_queue import (
@@ -215,11 +216,16 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
                 asked_for=reply.asks,
                 send_at_once=True,
             )
-            return "answered"
-        profile.ai_draft = reply.text
-        profile.ai_draft_created_at = timezone.now()
-        profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
-        live.draft_changed(profile, action="created")
+        else:
+            profile.ai_draft = reply.text
+            profile.ai_draft_created_at = timezone.now()
+            profile.save(update_fields=["ai_draft", "ai_draft_created_at"])
+            live.draft_changed(profile, action="created")
+        if reply.handoff:
+            # A question only a person can answer: the reply says one will; an agent's now.
+            bot_hands_over(conversation_id, reply.handoff)
+    if outcome == ReplyState.ANSWERED:
+        return "answered and handed over" if reply.handoff else "answered"
     log_action(
         conversation_id,
         LogAction.DRAFT_CREATED,

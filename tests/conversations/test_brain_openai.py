@@ -61,7 +61,12 @@ def test_a_turn_is_one_chat_completion_for_the_configured_model_with_a_strict_js
     response_format = body["response_format"]
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["strict"] is True
-    assert response_format["json_schema"]["schema"]["required"] == ["reply", "updates", "asks"]
+    assert response_format["json_schema"]["schema"]["required"] == [
+        "reply",
+        "updates",
+        "asks",
+        "handoff",
+    ]
 
 
 def test_the_system_prompt_says_what_is_known_and_what_is_still_missing(brain, openai_standin):

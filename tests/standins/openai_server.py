@@ -59,15 +59,23 @@ def completion_body(content: str, model: str = "gpt-4o-mini-2024-07-18") -> dict
 
 
 def turn_reply(
-    reply: str, updates: list[dict] | tuple[dict, ...] = (), asks: tuple[str, ...] = ()
+    reply: str,
+    updates: list[dict] | tuple[dict, ...] = (),
+    asks: tuple[str, ...] = (),
+    handoff: str = "",
 ) -> Reply:
     """A 200 completion whose content is the brain's JSON, as the strict schema makes a model
-    write it: `{"reply": ..., "updates": [...], "asks": [...]}`.
+    write it: `{"reply": ..., "updates": [...], "asks": [...], "handoff": {...}}`.
 
     Each update is a dict with `field`, `value` and `quote`; `asks` lists the profile fields
-    the reply asks for.
+    the reply asks for; `handoff`, the reason a person must answer ("" for none).
     """
-    body = {"reply": reply, "updates": list(updates), "asks": list(asks)}
+    body = {
+        "reply": reply,
+        "updates": list(updates),
+        "asks": list(asks),
+        "handoff": {"needed": bool(handoff), "reason": handoff},
+    }
     content = json.dumps(body, ensure_ascii=False)
     return Reply(status=200, body=completion_body(content))
 

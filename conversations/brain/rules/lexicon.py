@@ -247,3 +247,49 @@ PLACES = word_set(
     zurich france paris italy europe europa canada toronto new york miami texas california
     """
 )
+
+# --- what a person must answer ----------------------------------------------------------------
+
+# Questions the bot cannot answer truthfully (it knows no prices, stock or delivery dates)
+# and complaints, which deserve a person: the bot hands the conversation over. A phrase
+# matches as whole words, anywhere in the lead's new messages.
+HANDOFF_TOPICS: dict[str, tuple[str, ...]] = {
+    "price": (
+        "how much", "price", "prices", "pricing", "cost", "costs", "quote", "quotation",
+        "fee", "fees", "discount",
+        "cuánto cuesta", "cuanto cuesta", "cuánto vale", "cuanto vale", "cuánto sale",
+        "precio", "precios", "costo", "costos", "coste", "cotización", "cotizacion",
+        "presupuesto", "tarifa", "tarifas", "descuento",
+        "quanto custa", "quanto fica", "quanto sai", "preço", "preços", "preco", "precos",
+        "orçamento", "orcamento", "custo", "custos", "cotação", "cotacao", "desconto",
+        "was kostet", "wie viel kostet", "wieviel kostet", "was kosten", "preis", "preise",
+        "kosten", "kostet", "kostenvoranschlag", "angebot", "rabatt",
+    ),
+    "availability": (
+        "available", "availability", "in stock", "out of stock", "do you have", "do you ship",
+        "delivery time", "when can you deliver", "how soon can", "opening hours",
+        "disponible", "disponibles", "disponibilidad", "en stock", "hay stock",
+        "tienen stock", "plazo de entrega", "cuándo llega", "cuando llega", "horario",
+        "disponível", "disponivel", "disponíveis", "disponibilidade", "em estoque",
+        "tem estoque", "prazo de entrega", "quando chega", "vocês têm", "voces tem",
+        "verfügbar", "verfuegbar", "verfügbarkeit", "auf lager", "lieferbar", "lieferzeit",
+        "habt ihr", "öffnungszeiten",
+    ),
+    "complaint": (
+        "complaint", "complain", "refund", "broken", "damaged", "not working",
+        "doesn't work", "does not work", "doesn\u2019t work", "terrible", "awful",
+        "unacceptable", "disappointed", "never arrived", "still waiting", "cancel my order",
+        "talk to a person", "speak to a person", "talk to a human", "speak to someone",
+        "real person",
+        "queja", "reclamo", "reclamación", "reclamacion", "reembolso", "devolución",
+        "devolucion", "roto", "dañado", "no funciona", "pésimo", "pesimo", "terrible",
+        "inaceptable", "decepcionado", "decepcionada", "nunca llegó", "nunca llego",
+        "hablar con una persona",
+        "reclamação", "reclamacao", "reclamar", "devolução", "devolucao", "quebrado",
+        "danificado", "não funciona", "nao funciona", "péssimo", "horrível", "horrivel",
+        "inaceitável", "nunca chegou", "falar com uma pessoa",
+        "beschwerde", "reklamation", "rückerstattung", "erstattung", "kaputt", "beschädigt",
+        "funktioniert nicht", "schrecklich", "inakzeptabel", "enttäuscht", "verärgert",
+        "nie angekommen", "mit einem menschen",
+    ),
+}  # fmt: skip
