@@ -1,0 +1,90 @@
+"""Conversations in the admin: who they are, who answers, who looks after them."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from conversations.admin.thread import render_thread
+from conversations.models import Conversation
+from conversations.services.agent import set_handoff_state
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "wa_id",
+        "bsuid",
+        "handoff_state",
+        "profile_complete",
+        "last_inbound_at",
+        "last_message_at",
+    )
+    list_filter = ("handoff_state", "last_inbound_at", "last_message_at", "created_at")
+    search_fields = (
+        "display_name",
+        "username",
+        "wa_id",
+        "bsuid",
+        "profile__name",
+        "profile__last_name",
+        "profile__company",
+        "profile__email",
+    )
+    list_select_related = ("profile",)
+    date_hierarchy = "last_message_at"
+    fields = (
+        "display_name",
+        "profile_link",
+        "wa_id",
+        "bsuid",
+        "username",
+        "handoff_state",
+        "openai_conversation_id",
+        "last_inbound_at",
+        "last_message_at",
+        "created_at",
+        "updated_at",
+        "thread",
+    )
+    readonly_fields = (
+        "wa_id",
+        "bsuid",
+        "username",
+        "display_name",
+        "profile_link",
+        "openai_conversation_id",
+        "last_inbound_at",
+        "last_message_at",
+        "created_at",
+        "updated_at",
+        "thread",
+    )
+
+    def has_add_permission(self, request):
+        # Conversations start when a user writes to the business, never by hand.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # handoff_state is the only editable field; the service logs who switched it.
+        if "handoff_state" in form.changed_data:
+            set_handoff_state(obj, form.cleaned_data["handoff_state"], actor=request.user)
+
+    @admin.display(boolean=True, description="Profile complete")
+    def profile_complete(self, obj):
+        profile = getattr(obj, "profile", None)
+        return None if profile is None else profile.completion_status
+
+    @admin.display(description="Profile")
+    def profile_link(self, obj):
+        profile = getattr(obj, "profile", None)
+        if profile is None:
+            return "—"
+        url = reverse("admin:profiles_clientprofile_change", args=[profile.pk])
+        return format_html(
+            '<a href="{}#bot-panel">{}</a> (drafts, replies and handoff are there)', url, profile
+        )
+
+    @admin.display(description="Thread")
+    def thread(self, obj):
+        return render_thread(obj) if obj.pk else ""
