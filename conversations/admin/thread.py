@@ -4,7 +4,8 @@ live refreshes."""
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from conversations.models import Conversation, Message, ReplyState
+from conversations.message_display import cards_of, kind_label, location_of
+from conversations.models import Conversation, Message, MessageType, ReplyState
 from conversations.selectors import thread_tail
 from conversations.services.outbound import WINDOW_CLOSED_CODE, WINDOW_CLOSED_TITLE
 
@@ -20,6 +21,13 @@ NOTEWORTHY_REPLY_STATES = {
 # WhatsApp caps a text at 4,096 characters; a longer one (a hostile webhook) is kept whole in
 # the database but shown only up to here, so the profile page stays usable.
 THREAD_TEXT_CHARS = 10_000
+MEDIA_TYPES = (
+    MessageType.IMAGE,
+    MessageType.AUDIO,
+    MessageType.VIDEO,
+    MessageType.DOCUMENT,
+    MessageType.STICKER,
+)
 
 
 def staff_name(user) -> str:
@@ -49,6 +57,11 @@ def render_thread(conversation: Conversation, *, request=None) -> str:
     for message in tail.messages:
         message.sent_by_name = staff_name(message.sent_by)
         message.reply_note = reply_note(message)
+        message.kind_label = kind_label(message.type, message.content)
+        if message.type == MessageType.LOCATION:
+            message.location = location_of(message.content)
+        elif message.type == MessageType.CONTACTS:
+            message.cards = cards_of(message.content)
         message.hidden_chars = max(0, len(message.text) - THREAD_TEXT_CHARS)
         if message.hidden_chars:
             message.text = message.text[:THREAD_TEXT_CHARS]
@@ -63,6 +76,7 @@ def render_thread(conversation: Conversation, *, request=None) -> str:
             "all_url": all_url,
             "window_closed_code": WINDOW_CLOSED_CODE,
             "window_closed_title": WINDOW_CLOSED_TITLE,
+            "media_types": MEDIA_TYPES,
         },
         request=request,
     )
