@@ -7,8 +7,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from conversations.admin import render_thread
-from conversations.models import Conversation
-from conversations.selectors import active_conversations, incomplete_profiles, today_counters
+from conversations.models import Conversation, HandoffState
+from conversations.selectors import incomplete_profiles, today_counters
+from conversations.selectors.dashboard import (
+    ASSIGNED_VIEWS,
+    DashboardFilters,
+    dashboard_conversations,
+)
 from conversations.services.live import latest_event_id
 from profiles.completeness import FIELD_LABELS
 
@@ -20,7 +25,7 @@ PARTS = {
 }
 
 
-def _context(part: str | None) -> dict:
+def _context(request, part: str | None) -> dict:
     context: dict = {}
     if part in (None, "counters"):
         context["counters"] = today_counters()
@@ -31,20 +36,53 @@ def _context(part: str | None) -> dict:
         ]
         context["missing_groups"] = groups
     if part in (None, "conversations"):
-        context["conversations"] = active_conversations()
+        filters = DashboardFilters.from_query(request.GET)
+        listing = dashboard_conversations(filters, user=request.user)
+        context["listing"] = listing
+        context["conversations"] = listing.conversations
+        context["filter_links"] = _filter_links(filters)
     return context
+
+
+def _filter_links(filters: DashboardFilters) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """The list's filters as link groups: (group, [(label, query string, current)])."""
+    states = [("", "Any")] + [(state.value, state.label) for state in HandoffState]
+    return [
+        (
+            "Assigned",
+            [
+                (label, filters.query_string(assigned=view), filters.assigned == view)
+                for view, label in ASSIGNED_VIEWS.items()
+            ],
+        ),
+        (
+            "Who answers",
+            [
+                (label, filters.query_string(state=state), filters.state == state)
+                for state, label in states
+            ],
+        ),
+        (
+            "Profile",
+            [
+                ("Any", filters.query_string(incomplete=False), not filters.incomplete),
+                ("Incomplete", filters.query_string(incomplete=True), filters.incomplete),
+            ],
+        ),
+    ]
 
 
 @require_GET
 @permission_required("conversations.view_conversation", raise_exception=True)
 def dashboard(request):
-    """`?part=counters|incomplete|conversations` renders one section, for live refreshes."""
+    """`?part=counters|incomplete|conversations` renders one section, for live refreshes;
+    `assigned`, `state`, `incomplete` and `page` choose which conversations are listed."""
     part = request.GET.get("part")
     if part in PARTS:
-        return render(request, PARTS[part], _context(part))
+        return render(request, PARTS[part], _context(request, part))
     context = {
         **admin.site.each_context(request),
-        **_context(None),
+        **_context(request, None),
         "title": "Dashboard",
         # The page is current as of this event: the websocket replays anything newer.
         "last_event_id": latest_event_id(),

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -15,9 +13,10 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from conversations.admin import render_thread, staff_name
+from conversations.admin.conversation import AssignedFilter
 from conversations.models import ConversationLog, HandoffState
 from conversations.selectors import window_closes_at, within_customer_service_window
-from conversations.selectors.templates import TemplatePickerData
+from conversations.selectors.dashboard import assignable_staff
 from conversations.services.agent import (
     CannotSend,
     approve_draft,
@@ -32,8 +31,10 @@ from conversations.services.agent import (
     set_handoff_state,
     set_manual_mode,
 )
+from conversations.services.assignment import assign_conversation
 from conversations.services.live import latest_event_id
-from conversations.services.outbound import MAX_TEXT_LENGTH, WINDOW_CLOSED_TITLE
+from conversations.services.outbound import WINDOW_CLOSED_TITLE
+from profiles.admin_panel import BotPanel, assignment_panel, who_answers
 from profiles.admin_templates import parse_template_form, picker_for
 from profiles.completeness import FIELD_LABELS, PROFILE_FIELDS, missing_field_regex
 from profiles.models import ClientProfile
@@ -54,7 +55,12 @@ PANEL_ACTIONS = {
     "block": "bot/block/",
     "unblock": "bot/unblock/",
     "send_media": "bot/media/send/",
+    "assign": "bot/assign/",
 }
+
+
+class ProfileAssignedFilter(AssignedFilter):
+    field = "conversation__assigned_to"
 
 
 class MissingFieldFilter(admin.SimpleListFilter):
@@ -72,54 +78,6 @@ class MissingFieldFilter(admin.SimpleListFilter):
         return queryset
 
 
-@dataclass(frozen=True)
-class BotPanel:
-    """What the "Bot" panel above the profile form shows; `can_change` decides the buttons."""
-
-    can_change: bool
-    who_answers: str
-    handoff_label: str
-    manual_mode: bool
-    show_manual_on: bool
-    show_hand_back: bool
-    show_pause: bool
-    window_open: bool
-    window_closes_at: datetime | None
-    window_closed_notice: str
-    draft: str
-    draft_created_at: datetime | None
-    draft_token: str
-    thread: str
-    log: list[ConversationLog]
-    log_url: str
-    urls: dict[str, str]
-    conversation_id: int
-    # The page is current as of this live event; the websocket brings anything newer.
-    live_since: int
-    thread_url: str
-    max_length: int = MAX_TEXT_LENGTH
-    # Set by the user's "stop" in WhatsApp: marketing templates are refused while it is.
-    marketing_opt_out_at: datetime | None = None
-    # The template picker (None for Viewers) and the business's block on this contact.
-    template_picker: TemplatePickerData | None = None
-    blocked_at: datetime | None = None
-
-
-def who_answers(profile: ClientProfile) -> str:
-    """The handoff state and manual mode in one sentence an agent can act on."""
-    state = profile.conversation.handoff_state
-    if state == HandoffState.PAUSED:
-        return "Paused: the bot neither answers nor drafts. Agents can still reply from here."
-    if state == HandoffState.HUMAN:
-        return (
-            "An agent handles this conversation: the bot only writes drafts, "
-            "until someone hands it back to the bot."
-        )
-    if profile.manual_mode:
-        return "Manual mode: the bot writes drafts, and an agent approves each one before it goes."
-    return "The bot answers on its own."
-
-
 @admin.register(ClientProfile)
 class ClientProfileAdmin(admin.ModelAdmin):
     list_display = (
@@ -131,9 +89,11 @@ class ClientProfileAdmin(admin.ModelAdmin):
         "what_is_missing",
         "manual_mode",
         "handoff_state",
+        "assigned_to",
         "updated_at",
     )
     list_filter = (
+        ProfileAssignedFilter,
         "completion_status",
         MissingFieldFilter,
         "manual_mode",
@@ -150,7 +110,7 @@ class ClientProfileAdmin(admin.ModelAdmin):
         "conversation__bsuid",
         "conversation__display_name",
     )
-    list_select_related = ("conversation",)
+    list_select_related = ("conversation", "conversation__assigned_to")
     date_hierarchy = "updated_at"
     actions = ["confirm_bot_values"]
     fieldsets = (
@@ -184,7 +144,7 @@ class ClientProfileAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("conversation")
+        return super().get_queryset(request).select_related("conversation__assigned_to")
 
     def has_add_permission(self, request):
         # A profile is created with its conversation when the lead first writes.
@@ -223,6 +183,10 @@ class ClientProfileAdmin(admin.ModelAdmin):
     @admin.display(description="Handoff", ordering="conversation__handoff_state")
     def handoff_state(self, obj):
         return obj.conversation.get_handoff_state_display()
+
+    @admin.display(description="Assigned to", ordering="conversation__assigned_to__username")
+    def assigned_to(self, obj):
+        return staff_name(obj.conversation.assigned_to) or "—"
 
     @admin.display(description="Conversation")
     def conversation_link(self, obj):
@@ -292,6 +256,7 @@ class ClientProfileAdmin(admin.ModelAdmin):
             marketing_opt_out_at=conversation.marketing_opt_out_at,
             template_picker=picker_for(profile, request.GET) if can_change else None,
             blocked_at=conversation.blocked_at,
+            assignment=assignment_panel(request.user, conversation),
         )
 
     def _panel_url_name(self, action: str, *, namespaced: bool = False) -> str:
@@ -392,6 +357,25 @@ class ClientProfileAdmin(admin.ModelAdmin):
             f"The template {message.template} is queued for sending. The conversation is now "
             "in agent hands: the bot only drafts until someone hands it back."
         )
+
+    def _assign(self, profile, request) -> str:
+        """`assignee`: "me", a staff member's id (Admins), or empty to unassign. The service
+        refuses (403) what the user may not do."""
+        choice = request.POST.get("assignee", "")
+        if choice == "me":
+            assignee = request.user
+        elif choice:
+            assignee = assignable_staff().filter(pk=choice if choice.isdigit() else None).first()
+            if assignee is None:
+                raise CannotSend("Nobody by that id can handle conversations.")
+        else:
+            assignee = None
+        if not assign_conversation(profile.conversation, assignee, actor=request.user):
+            return "Nothing changed."
+        if assignee is None:
+            return "The conversation is unassigned."
+        who = "you" if assignee.pk == request.user.pk else staff_name(assignee)
+        return f"The conversation is assigned to {who}."
 
     def _block(self, profile, request) -> str:
         if set_blocked(profile.conversation, True, actor=request.user):

@@ -9,6 +9,24 @@ from conversations.models import Conversation
 from conversations.services.agent import set_handoff_state
 
 
+class AssignedFilter(admin.SimpleListFilter):
+    """ "Mine", "Unassigned" (and the admin's own "All"): the views an agent works from."""
+
+    title = "assigned"
+    parameter_name = "assigned"
+    field = "assigned_to"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Mine"), ("unassigned", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(**{self.field: request.user})
+        if self.value() == "unassigned":
+            return queryset.filter(**{f"{self.field}__isnull": True})
+        return queryset
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = (
@@ -16,11 +34,18 @@ class ConversationAdmin(admin.ModelAdmin):
         "wa_id",
         "bsuid",
         "handoff_state",
+        "assigned_to",
         "profile_complete",
         "last_inbound_at",
         "last_message_at",
     )
-    list_filter = ("handoff_state", "last_inbound_at", "last_message_at", "created_at")
+    list_filter = (
+        AssignedFilter,
+        "handoff_state",
+        "last_inbound_at",
+        "last_message_at",
+        "created_at",
+    )
     search_fields = (
         "display_name",
         "username",
@@ -31,7 +56,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "profile__company",
         "profile__email",
     )
-    list_select_related = ("profile",)
+    list_select_related = ("profile", "assigned_to")
     date_hierarchy = "last_message_at"
     fields = (
         "display_name",
@@ -40,6 +65,8 @@ class ConversationAdmin(admin.ModelAdmin):
         "bsuid",
         "username",
         "handoff_state",
+        "assigned_to",
+        "handoff_reason",
         "openai_conversation_id",
         "last_inbound_at",
         "last_message_at",
@@ -48,6 +75,8 @@ class ConversationAdmin(admin.ModelAdmin):
         "thread",
     )
     readonly_fields = (
+        "assigned_to",  # assigned from the profile page's panel, which checks who may
+        "handoff_reason",
         "wa_id",
         "bsuid",
         "username",

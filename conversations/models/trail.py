@@ -26,6 +26,7 @@ class LogAction(models.TextChoices):
     MARKETING_RESUMED = "marketing_resumed", "User resumed marketing messages"
     BLOCKED = "blocked", "Contact blocked"
     UNBLOCKED = "unblocked", "Contact unblocked"
+    ASSIGNED = "assigned", "Assignment changed"
 
 
 class ConversationLog(models.Model):

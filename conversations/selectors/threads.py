@@ -7,15 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import (
     Count,
-    DateTimeField,
     F,
-    OuterRef,
     Q,
-    Subquery,
-    Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from conversations.models import (
@@ -189,51 +185,6 @@ def unanswered_count(conversation: Conversation, *, reply: Message | None = None
         conversation=conversation, direction=Direction.IN, sender=Sender.USER
     ).exclude(type__in=APPLIED_TYPES)
     return (waiting.filter(timestamp__gt=last_out) if last_out else waiting).count()
-
-
-def active_conversations(*, limit: int = 50) -> list[Conversation]:
-    """Conversations with activity in the last 24 hours, newest first, in one query.
-
-    Each carries its last message (`last_text`, `last_direction`, `last_status`,
-    `last_message_id`, `last_revoked_at`) and `unanswered`: the user's messages since the
-    business last wrote. Edits and deletions are not messages of their own here: the message
-    they changed shows them.
-    """
-    newest = (
-        Message.objects.filter(conversation=OuterRef("pk"))
-        .exclude(type__in=APPLIED_TYPES)
-        .order_by("-timestamp", "-id")
-    )
-    last_out = newest.filter(direction=Direction.OUT).values("timestamp")[:1]
-    unanswered = (
-        Message.objects.filter(
-            conversation=OuterRef("pk"),
-            direction=Direction.IN,
-            sender=Sender.USER,
-            timestamp__gt=Coalesce(
-                OuterRef("last_out_at"), Value(EPOCH, output_field=DateTimeField())
-            ),
-        )
-        .exclude(type__in=APPLIED_TYPES)
-        .order_by()
-        .values("conversation")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    return list(
-        Conversation.objects.filter(last_message_at__gte=timezone.now() - ACTIVE_WINDOW)
-        .select_related("profile")
-        .annotate(
-            last_out_at=Subquery(last_out),
-            last_message_id=Subquery(newest.values("id")[:1]),
-            last_text=Subquery(newest.values("text")[:1]),
-            last_direction=Subquery(newest.values("direction")[:1]),
-            last_status=Subquery(newest.values("status")[:1]),
-            last_revoked_at=Subquery(newest.values("revoked_at")[:1]),
-        )
-        .annotate(unanswered=Coalesce(Subquery(unanswered), 0))
-        .order_by("-last_message_at", "-id")[:limit]
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ class Kind:
     HANDOFF = "handoff"  # manual mode or handoff state changed
     MESSAGE_CHANGED = "message_changed"  # a message was edited or deleted on WhatsApp
     MEDIA = "media"  # a message's file was stored, refused or became unavailable
+    ASSIGNMENT = "assignment"  # the conversation was assigned to someone, or unassigned
 
 
 def _push(message: dict) -> None:
@@ -148,6 +149,8 @@ def conversation_summary(conversation: Conversation, *, reply: Message | None = 
         "label": str(conversation),
         "handoff_state": conversation.handoff_state,
         "handoff_label": HandoffState(conversation.handoff_state).label,
+        "handoff_reason": conversation.handoff_reason,
+        "assigned_to_id": conversation.assigned_to_id,
         "unanswered": unanswered_count(conversation, reply=reply),
         "url": reverse("admin:profiles_clientprofile_change", args=[profile_id])
         if profile_id
@@ -244,4 +247,13 @@ def handoff_changed(conversation_id: int) -> None:
         conversation_id,
         conversation=conversation_summary(conversation),
         manual_mode=getattr(getattr(conversation, "profile", None), "manual_mode", False),
+    )
+
+
+def assignment_changed(conversation: Conversation, *, assignee_name: str) -> None:
+    """Dashboards re-read their rows (a "Mine" view gains or loses it); open pages say so."""
+    publish(
+        Kind.ASSIGNMENT,
+        conversation.pk,
+        assignment={"assigned_to_id": conversation.assigned_to_id, "name": assignee_name},
     )
