@@ -300,3 +300,25 @@ def test_no_demo_keeps_an_empty_database_empty(devserver):
         assert database.execute("SELECT COUNT(*) FROM conversations_conversation").fetchone() == (
             0,
         )
+
+
+def test_a_worker_that_dies_is_restarted_and_the_terminal_says_so(devserver):
+    server = devserver("--no-demo")
+    server.wait_for(STARTED)
+    deadline = time.monotonic() + WAIT
+    while not (first := server.workers_left()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert first, server.output
+
+    for pid in first:  # the worker crashes (an out-of-memory kill, say)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+    server.wait_for(r"The task worker stopped \(exit code -9\); restarting it")
+    deadline = time.monotonic() + WAIT
+    while not (again := server.workers_left()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert again and not set(again) & set(first), server.output
+    server.press_ctrl_c()
+    assert "Traceback" not in server.output, server.output
+    assert server.workers_left() == []

@@ -3,7 +3,8 @@
 Migrates, loads the demo leads into an empty database, makes sure a demo admin exists,
 gives the children a local webhook secret when none is set (so the simulator's signed
 webhooks are accepted), then runs `runserver` (daphne's: HTTP and websockets) and a task
-worker as children, and stops both when it is stopped.
+worker as children, restarts the worker if it dies (and says so), and stops both when it
+is stopped.
 """
 
 import contextlib
@@ -13,6 +14,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from argparse import RawDescriptionHelpFormatter
 
 from django.conf import settings
@@ -27,6 +29,12 @@ DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"  # noqa: S105 - local demo only; refused when DEBUG is off
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
 CHILD_STOP_SECONDS = 10
+# A short poll keeps replies and live dashboard events prompt, as in production.
+WORKER_COMMAND = ("db_worker", "--interval", "0.2")
+# How often devserver checks that its worker still runs, and the shortest time between two
+# restarts: a worker that dies at start-up (a broken import) is not restarted in a tight loop.
+WATCH_SECONDS = 1.0
+RESTART_BACKOFF_SECONDS = 5.0
 
 DESCRIPTION = f"""\
 Run the whole product locally: migrate the database, load demo leads into an
@@ -105,18 +113,40 @@ class Command(BaseCommand):
         signal.signal(signal.SIGHUP, lambda *args: sys.exit(129))
         children = []
         try:
+            worker = None
             if not no_worker:
                 self.stdout.write("Starting the task worker (manage.py db_worker).")
-                # A short poll keeps replies and live dashboard events prompt, as in production.
-                self._start(children, "db_worker", "--interval", "0.2")
+                worker = self._start(children, *WORKER_COMMAND)
             # runserver (daphne's: HTTP and websockets) with its autoreloader.
             server = self._start(children, "runserver", addrport)
-            server.wait()
+            self._watch(children, server, worker)
         except KeyboardInterrupt:
             pass  # Ctrl-C: this process stops its children below, quietly
         finally:
             for child in reversed(children):
                 self._stop(child)
+
+    def _watch(self, children, server, worker) -> None:
+        """Until runserver exits: a worker that died is started again, and the terminal says
+        so (without a worker no reply is sent and the back office says "Replies paused")."""
+        last_start = time.monotonic()
+        while server.poll() is None:
+            time.sleep(WATCH_SECONDS)
+            if worker is None or worker.poll() is None:
+                continue
+            wait = RESTART_BACKOFF_SECONDS - (time.monotonic() - last_start)
+            if wait > 0:
+                time.sleep(wait)
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The task worker stopped (exit code {worker.returncode}); "
+                    "restarting it (manage.py db_worker)."
+                )
+            )
+            self._stop(worker)  # what is left of its group (an autoreloader's child)
+            children.remove(worker)
+            worker = self._start(children, *WORKER_COMMAND)
+            last_start = time.monotonic()
 
     def _ensure_demo_admin(self, addrport: str) -> None:
         User = get_user_model()
