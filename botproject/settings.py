@@ -86,6 +86,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # "Replies paused: the worker is not running" on every admin page.
+                "botproject.context_processors.worker_status",
             ],
         },
     },

@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from botproject.ops.selectors import worker_is_running
 from conversations.admin import render_thread
 from conversations.models import Conversation, HandoffState
 from conversations.selectors import incomplete_profiles, today_counters
@@ -78,6 +79,8 @@ def dashboard(request):
     """`?part=counters|incomplete|conversations` renders one section, for live refreshes;
     `assigned`, `state`, `incomplete` and `page` choose which conversations are listed."""
     part = request.GET.get("part")
+    if part == "worker":  # polled by live.js: the status line says so when replies stop
+        return JsonResponse({"running": worker_is_running()})
     if part in PARTS:
         return render(request, PARTS[part], _context(request, part))
     context = {

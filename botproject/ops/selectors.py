@@ -228,6 +228,13 @@ def recent_workers(now: datetime) -> list[WorkerSeen]:
     ]
 
 
+def worker_is_running(now: datetime | None = None) -> bool:
+    """Has a task worker that is still running reported within WORKER_STALE_SECONDS? One
+    query on the last_seen index: the back office asks on every page."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    return WorkerHeartbeat.objects.filter(last_seen__gte=cutoff, stopped_at__isnull=True).exists()
+
+
 def operations_status() -> OperationsStatus:
     """Everything the Operations page and /ops/status.json show, read at one instant."""
     now = timezone.now()

@@ -48,7 +48,9 @@ def assign_conversation(conversation: Conversation, assignee, *, actor) -> bool:
     from conversations.admin.thread import staff_name
 
     conversation = (
-        Conversation.objects.select_for_update().select_related("assigned_to").get(pk=conversation.pk)
+        Conversation.objects.select_for_update()
+        .select_related("assigned_to")
+        .get(pk=conversation.pk)
     )
     previous = conversation.assigned_to
     if (previous and previous.pk) == (assignee and assignee.pk):

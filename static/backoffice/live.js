@@ -60,15 +60,41 @@ window.BackofficeLive = (() => {
         };
     }
 
+    const WORKER_POLL_MS = 10000;
+
+    // "Live" is only true while a task worker runs: without one nothing is answered, so the
+    // status line says so instead, and follows the worker (polled) as it stops and starts.
     function showState(element, state, delay) {
         if (!element) return;
+        element.dataset.connection = state;
+        if (delay !== undefined) element.dataset.delay = delay;
+        if (state === "live" && element.dataset.workerDown === "1") state = "worker-down";
         element.dataset.state = state;
         element.textContent = {
             connecting: "Connecting…",
             live: "Live: updates appear as they happen.",
+            "worker-down": "Replies paused: the worker is not running.",
             reconnecting: `Reconnecting… (next try in ${Math.round((delay || 0) / 1000)} s)`,
             forbidden: "You may not watch live updates.",
         }[state];
+        if (element.dataset.workerUrl && !element.dataset.watchingWorker) {
+            element.dataset.watchingWorker = "1";
+            window.setInterval(() => checkWorker(element), WORKER_POLL_MS);
+        }
+    }
+
+    async function checkWorker(element) {
+        try {
+            const response = await fetch(element.dataset.workerUrl, { credentials: "same-origin" });
+            if (!response.ok) return;
+            const { running } = await response.json();
+            element.dataset.workerDown = running ? "" : "1";
+            const banner = document.getElementById("worker-down");
+            if (banner) banner.hidden = running;
+            showState(element, element.dataset.connection, Number(element.dataset.delay || 0));
+        } catch (error) {
+            // The server is down: the websocket's own state already says so.
+        }
     }
 
     return { connect, debounce, showState };
