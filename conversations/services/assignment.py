@@ -47,11 +47,8 @@ def assign_conversation(conversation: Conversation, assignee, *, actor) -> bool:
     """Give the conversation to `assignee` (None: unassign). False when nothing changed."""
     from conversations.admin.thread import staff_name
 
-    conversation = (
-        Conversation.objects.select_for_update()
-        .select_related("assigned_to")
-        .get(pk=conversation.pk)
-    )
+    # Not joined with the user: PostgreSQL cannot lock the nullable side of an outer join.
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     previous = conversation.assigned_to
     if (previous and previous.pk) == (assignee and assignee.pk):
         return False
