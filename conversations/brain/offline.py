@@ -51,6 +51,12 @@ HANDOFF_PHRASES = {
            "person": "Eine Person aus unserem Team antwortet Ihnen hier in Kürze.",
            "meanwhile": "Bis dahin: {question}"},
 }  # fmt: skip
+# What the conversation's notice says the person must answer, per handoff topic.
+HANDOFF_REASONS = {
+    "price": "price question",
+    "availability": "availability question",
+    "complaint": "complaint",
+}
 FIELDS_PER_QUESTION = 2
 
 
@@ -86,7 +92,9 @@ class OfflineBrain:
             text = f"{greeting} {question_for(language, asks)}"
         else:
             text = f"{greeting} {phrases['done']}"
-        return BrainReply(text=text, updates=tuple(updates), asks=asks, handoff=topic)
+        return BrainReply(
+            text=text, updates=tuple(updates), asks=asks, handoff=HANDOFF_REASONS.get(topic, "")
+        )
 
 
 def handoff_text(language: str, topic: str, asks: tuple[str, ...]) -> str:

@@ -268,7 +268,7 @@ def test_a_price_question_is_handed_to_a_person_with_a_notice_on_the_dashboard(
 
     row = page.locator("#conversation-rows tr").first
     expect(row.locator(".waiting-for")).to_contain_text(
-        "Handed over by the bot: price", timeout=LIVE_TIMEOUT_MS
+        "Handed over by the bot: price question", timeout=LIVE_TIMEOUT_MS
     )
     expect(row.locator(".handoff")).to_have_text("Agent handles")
     page.screenshot(path=shots / "7-dashboard-handoff.png", full_page=True)

@@ -8,7 +8,7 @@ dashboard shows; the bot then only drafts.
 import pytest
 
 from conversations.brain import BrainTurn, HistoryItem, ProfileSnapshot
-from conversations.brain.offline import OfflineBrain
+from conversations.brain.offline import HANDOFF_REASONS, OfflineBrain
 from conversations.models import ConversationLog, HandoffState, LiveEvent, LogAction, ReplyState
 from conversations.services.agent import hand_back_to_bot
 from tests.conversations.conftest import conversation_of, replies_to
@@ -39,7 +39,7 @@ def offline_reply(text: str, profile: ProfileSnapshot = COMPLETE):
 def test_the_offline_brain_hands_over_what_it_cannot_answer(text, topic, person_will_answer):
     reply = offline_reply(text)
 
-    assert reply.handoff == topic
+    assert reply.handoff == HANDOFF_REASONS[topic]
     assert person_will_answer in reply.text
     assert "everything" not in reply.text and "todo lo que" not in reply.text
 
@@ -57,7 +57,7 @@ def test_a_handoff_still_asks_for_what_is_missing():
 
     reply = offline_reply("What are your prices?", empty)
 
-    assert reply.handoff == "price"
+    assert reply.handoff == "price question"
     assert reply.text == (
         "Hi! A person from our team will answer you here shortly. Meanwhile, could you tell me "
         "your first name and your last name?"
@@ -75,10 +75,10 @@ def test_a_price_question_gets_a_person_not_a_brush_off(user_writes, run_worker)
     assert "A person from our team will answer you here shortly" in reply.text
     assert "everything I need" not in reply.text
     assert conversation.handoff_state == HandoffState.HUMAN
-    assert conversation.handoff_reason == "price"
+    assert conversation.handoff_reason == "price question"
     [log] = ConversationLog.objects.filter(action=LogAction.HANDOFF)
     assert log.actor is None  # the bot did it
-    assert "(bot: price)" in log.detail
+    assert "(bot: price question)" in log.detail
     handoff = LiveEvent.objects.filter(kind="handoff").last()
     assert handoff.payload["conversation"]["handoff_state"] == HandoffState.HUMAN
 
@@ -96,7 +96,7 @@ def test_handing_back_to_the_bot_clears_the_reason(user_writes, run_worker, staf
     user_writes("Do you have it in stock?")
     run_worker()
     conversation = conversation_of()
-    assert conversation.handoff_reason == "availability"
+    assert conversation.handoff_reason == "availability question"
 
     hand_back_to_bot(conversation.profile, actor=staff_user("agent"))
 
