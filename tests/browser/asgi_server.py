@@ -71,6 +71,25 @@ def server_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def running_product(settings_dict: dict, log_dir: Path, **env: str) -> Iterator[ProductServer]:
+    """daphne + db_worker on the database `settings_dict` names (the test's), with `env`;
+    stopped before the test's database is flushed, their logs printed (pytest shows them
+    only when the test fails)."""
+    server = ProductServer(
+        server_env(
+            # DEBUG: WhiteNoise serves the static files from the finders, no collectstatic.
+            DEBUG="true",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            DATABASE_URL=database_url(settings_dict),
+            **env,
+        ),
+        log_dir,
+    )
+    with server.running():
+        yield server
+
+
 class ProductServer:
     """daphne (stoppable and restartable on one port) plus one `db_worker`, with logs."""
 

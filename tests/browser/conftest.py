@@ -10,6 +10,7 @@ Without a Chromium binary the tests are skipped, or fail when BROWSER_TESTS_REQU
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -84,15 +85,22 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
                 chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server) -> Iterator[Page]:
-    """A new page in its own context (no cookies shared between tests) on the live server."""
-    context = browser.new_context(base_url=live_server.url)
+@contextlib.contextmanager
+def page_on(browser: Browser, base_url: str, **options) -> Iterator[Page]:
+    """A new page in its own context (no cookies shared between tests) on `base_url`."""
+    context = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server) -> Iterator[Page]:
+    """A page on the live server."""
+    with page_on(browser, live_server.url) as page:
+        yield page
 
 
 @pytest.fixture

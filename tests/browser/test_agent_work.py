@@ -24,8 +24,8 @@ from conversations.models import Conversation, HandoffState, Message, ReplyState
 from conversations.services.agent import set_handoff_state
 from conversations.services.assignment import assign_conversation
 from conversations.services.bot import answer_pending_messages
-from tests.browser.asgi_server import ProductServer, database_url, server_env
-from tests.browser.conftest import PAGE_TIMEOUT_MS, STAFF_PASSWORD
+from tests.browser.asgi_server import ProductServer, running_product
+from tests.browser.conftest import STAFF_PASSWORD, page_on
 from tests.browser.test_live_dashboard import post_webhook, wait_for_message
 from tests.factories import make_conversation, make_message
 from tests.samples import TEST_APP_SECRET, sample_bytes, text_webhook
@@ -43,32 +43,20 @@ WORKER_POLL_TIMEOUT_MS = 25_000
 
 @pytest.fixture
 def product(transactional_db, tmp_path) -> Iterator[ProductServer]:
-    env = server_env(
-        DEBUG="true",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url(connection.settings_dict),
+    with running_product(
+        connection.settings_dict,
+        tmp_path,
         WHATSAPP_APP_SECRET=TEST_APP_SECRET,
         BOT_BURST_SECONDS="0",
         LIVE_EVENTS_POLL_SECONDS="0.2",
-    )
-    server = ProductServer(env, tmp_path)
-    try:
-        server.start_worker()
-        server.start_web()
+    ) as server:
         yield server
-    finally:
-        server.stop()
-        print(server.logs())
 
 
 @pytest.fixture
 def page(browser: Browser, product: ProductServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=product.url, viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with page_on(browser, product.url, viewport={"width": 1400, "height": 1000}) as page:
+        yield page
 
 
 @pytest.fixture

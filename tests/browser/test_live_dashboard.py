@@ -30,8 +30,8 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
 from conversations.models import Conversation, Message
-from tests.browser.asgi_server import ProductServer, database_url, server_env
-from tests.browser.conftest import PAGE_TIMEOUT_MS, STAFF_PASSWORD
+from tests.browser.asgi_server import ProductServer, running_product
+from tests.browser.conftest import STAFF_PASSWORD, page_on
 from tests.samples import TEST_APP_SECRET, signed_headers, text_webhook
 
 pytestmark = [
@@ -99,28 +99,21 @@ def channel_layer_env(request) -> Iterator[dict[str, str]]:
 @pytest.fixture
 def product(transactional_db, channel_layer_env, tmp_path) -> Iterator[ProductServer]:
     """daphne + db_worker on this test's database; stopped before the database is flushed."""
-    env = server_env(
-        # DEBUG: WhiteNoise serves the static files from the finders, no collectstatic.
-        DEBUG="true",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url(connection.settings_dict),
+    with running_product(
+        connection.settings_dict,
+        tmp_path,
         WHATSAPP_APP_SECRET=TEST_APP_SECRET,
         BOT_ENABLED="false",
         **channel_layer_env,
-    )
-    with ProductServer(env, tmp_path).running() as server:
+    ) as server:
         yield server
 
 
 @pytest.fixture
 def page(browser: Browser, product: ProductServer) -> Iterator[Page]:
     """Overrides conftest's `page` (and so `admin_login`'s) to browse daphne, not live_server."""
-    context = browser.new_context(base_url=product.url)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with page_on(browser, product.url) as page:
+        yield page
 
 
 @pytest.fixture
