@@ -1,8 +1,10 @@
 """Reads of conversations, one module per concern.
 
-`threads`: threads, the 24-hour window, the bot's queue and the live dashboard, and
-`analytics`: the analytics page's figures per day (both re-exported here). `templates`: the
-template picker and the leads due for a follow-up; import it as
+`threads`: threads, the 24-hour window, the bot's queue and the dashboard's counters and
+incomplete profiles, and `analytics`: the analytics page's figures per day (both re-exported
+here). `dashboard`: the dashboard's conversation list (filters, paging, what waits for a
+person) and who may be assigned a conversation. `templates`: the template picker and the
+leads due for a follow-up; import it as
 `conversations.selectors.templates` (it reads the template services, which need `threads`).
 """
 

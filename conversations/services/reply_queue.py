@@ -58,7 +58,9 @@ def claim_replies(messages: Iterable[Message]) -> set[str]:
     and only the rows this statement inserted come back, so the bot and an agent (or two
     workers) never both answer a message. A message without a wamid is never claimed.
     """
-    wamids = list(dict.fromkeys(message.wamid for message in messages if message.wamid))
+    # Sorted: two claims of overlapping messages then take the unique index's locks in the
+    # same order, and PostgreSQL never finds them deadlocked (one waits for the other).
+    wamids = sorted({message.wamid for message in messages if message.wamid})
     if not wamids:
         return set()
     connection = connections[ProcessedMessage.objects.db]
