@@ -1,7 +1,8 @@
 """An agent's day in a real browser, against daphne and the task worker as production runs
 them (issue 20, points 4-8): assignment, drafts and handoffs arriving live, a dashboard that
 tells the truth (the lead's words, what waits for a person, a worker that stopped), the bot
-handing over what it cannot answer, and every message type readable in the thread.
+handing over what it cannot answer. (Point 8, message types in the thread, needs no
+websocket: test_message_types.py, on both databases.)
 
 In-memory channel layer (README's first command): the servers' consumers poll the event
 table, so changes made by this test process (committed: the test is transactional) reach
@@ -28,7 +29,7 @@ from tests.browser.asgi_server import ProductServer, running_product
 from tests.browser.conftest import STAFF_PASSWORD, page_on
 from tests.browser.test_live_dashboard import post_webhook, wait_for_message
 from tests.factories import make_conversation, make_message
-from tests.samples import TEST_APP_SECRET, sample_bytes, text_webhook
+from tests.samples import TEST_APP_SECRET, text_webhook
 
 pytestmark = [
     pytest.mark.browser,
@@ -266,42 +267,3 @@ def test_a_price_question_is_handed_to_a_person_with_a_notice_on_the_dashboard(
     expect(thread).to_contain_text("A person from our team will answer you here shortly")
     expect(thread).not_to_contain_text("I have everything I need")
     expect(page.locator(".bot-who-answers")).to_contain_text("handed this conversation to a person")
-
-
-# --- 8. every message type is readable ------------------------------------------------------
-
-
-def test_locations_and_contact_cards_read_as_what_they_are(
-    page, admin_login, staff_member, hashers, product, shots
-):
-    for sample in ("14_location_named_place.json", "15_contacts_shared_card.json"):
-        assert post_webhook(product.url, sample_bytes(sample)) == 200
-    deadline = time.monotonic() + 10
-    while Message.objects.filter(type__in=["location", "contacts"]).count() < 2:
-        assert time.monotonic() < deadline, product.logs()
-        time.sleep(0.1)
-    location = Message.objects.get(type="location")
-    card = Message.objects.get(type="contacts")
-    admin_login(staff_member("viewer"), STAFF_PASSWORD)
-
-    page.goto(
-        reverse("admin:profiles_clientprofile_change", args=[location.conversation.profile.pk])
-    )
-    thread = page.locator(".bot-thread")
-    expect(thread.locator(".thread-location-name")).to_have_text("Praça do Comércio")
-    expect(thread).to_contain_text("1100-148 Lisboa, Portugal")
-    expect(thread.get_by_role("link", name="Open on a map")).to_have_attribute(
-        "href",
-        "https://www.openstreetmap.org/?mlat=38.707138&mlon=-9.135553#map=17/38.707138/-9.135553",
-    )
-    expect(thread).not_to_contain_text("—")
-    page.screenshot(path=shots / "8-location.png", full_page=True)
-
-    page.goto(reverse("admin:profiles_clientprofile_change", args=[card.conversation.profile.pk]))
-    shared = card.content["contacts"][0]
-    thread = page.locator(".bot-thread")
-    expect(thread.locator(".thread-card")).to_contain_text(shared["formatted_name"])
-    for phone in shared["phones"]:
-        expect(thread).to_contain_text(phone)
-    expect(thread).not_to_contain_text("—")
-    page.screenshot(path=shots / "8-contacts.png", full_page=True)
