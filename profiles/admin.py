@@ -186,7 +186,7 @@ class ClientProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description="Assigned to", ordering="conversation__assigned_to__username")
     def assigned_to(self, obj):
-        return staff_name(obj.conversation.assigned_to) or "—"
+        return staff_name(obj.conversation.assigned_to) or "Nobody"
 
     @admin.display(description="Conversation")
     def conversation_link(self, obj):

@@ -33,7 +33,7 @@ def user_prefers(post_webhook, run_worker):
 
 @pytest.fixture
 def lead(user_writes, run_worker):
-    user_writes("Hi, I'd like to know your prices")
+    user_writes("Hi, I'd like to know more about your service")
     run_worker()
     return conversation_of()
 
