@@ -49,6 +49,8 @@ def add_rows(count: int, start: int) -> None:
         ProcessedMessage.objects.create(wamid=f"wamid.in.{i}")
         # A reviewer per row: the reviewer and actor filters list them all.
         reviewer = get_user_model().objects.create(username=f"reviewer-{i}", is_staff=True)
+        # ...who also looks after it: the lists show who, from the same query.
+        Conversation.objects.filter(pk=conversation.pk).update(assigned_to=reviewer)
         add_review_and_log(conversation, reviewer, edited=i % 2 == 0)
 
 
