@@ -46,7 +46,14 @@ def test_the_offline_brain_hands_over_what_it_cannot_answer(text, topic, person_
 
 @pytest.mark.parametrize(
     "text",
-    ["Hi, I'm Ana Lopez from Acme", "Gracias, eso es todo", "Obrigado!", "Danke, bis bald"],
+    [
+        "Hi, I'm Ana Lopez from Acme",
+        "I'm available after 5pm, ana@acme.example",
+        "Gracias, eso es todo",
+        "Estoy disponible por la tarde",
+        "Obrigado!",
+        "Danke, bis bald",
+    ],
 )
 def test_an_ordinary_message_is_no_handoff(text):
     assert offline_reply(text).handoff == ""

@@ -266,13 +266,19 @@ HANDOFF_TOPICS: dict[str, tuple[str, ...]] = {
         "kosten", "kostet", "kostenvoranschlag", "angebot", "rabatt",
     ),
     "availability": (
-        "available", "availability", "in stock", "out of stock", "do you have", "do you ship",
+        # "available" alone is also a lead saying when they can talk: only asked about a thing.
+        "is it available", "is this available", "is that available", "are they available",
+        "still available", "available in", "availability", "in stock", "out of stock",
+        "do you have", "do you ship",
         "delivery time", "when can you deliver", "how soon can", "opening hours",
-        "disponible", "disponibles", "disponibilidad", "en stock", "hay stock",
+        "está disponible", "esta disponible", "están disponibles", "tienen disponible",
+        "hay disponible", "disponibilidad", "en stock", "hay stock",
         "tienen stock", "plazo de entrega", "cuándo llega", "cuando llega", "horario",
-        "disponível", "disponivel", "disponíveis", "disponibilidade", "em estoque",
+        "está disponível", "esta disponivel", "tem disponível", "estão disponíveis",
+        "disponibilidade", "em estoque",
         "tem estoque", "prazo de entrega", "quando chega", "vocês têm", "voces tem",
-        "verfügbar", "verfuegbar", "verfügbarkeit", "auf lager", "lieferbar", "lieferzeit",
+        "noch verfügbar", "ist das verfügbar", "sind sie verfügbar", "verfügbarkeit",
+        "auf lager", "lieferbar", "lieferzeit",
         "habt ihr", "öffnungszeiten",
     ),
     "complaint": (
