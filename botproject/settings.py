@@ -238,11 +238,16 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
-# Admin login throttling: after this many failed attempts for one username, or from one
-# address, within the window, further attempts are refused until it passes.
+# Admin login throttling: after this many failed attempts for one username from one address,
+# or from one address in all, within the window, further attempts from there are refused
+# until it passes (accounts/throttle.py). A username alone is never locked.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Proxies in front of the app whose X-Forwarded-For entries are trusted for the client's
+# address. Production (Render): 1. 0 = the TCP peer; the header is then ignored, as any
+# client can type it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Production: the Render Key Value internal URL. Unset = in-process channel layer.
 REDIS_URL = env.str("REDIS_URL", default="")
