@@ -94,7 +94,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         text = render_preview(obj, {})
         note = unsupported_reason(obj)
         return format_html(
-            '<div style="white-space: pre-wrap; max-width: 40em;" dir="auto">{}</div>{}',
+            '<div class="template-text" dir="auto">{}</div>{}',
             text or "—",
             format_html('<p class="help">{}</p>', note) if note else "",
         )
@@ -113,7 +113,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     @admin.display(description="Components (as Meta returns them)")
     def components_readable(self, obj):
         return format_html(
-            '<pre style="white-space: pre-wrap; max-width: 60em;">{}</pre>',
+            '<pre class="wrapped-json">{}</pre>',
             json.dumps(obj.components, indent=2, ensure_ascii=False),
         )
 

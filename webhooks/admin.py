@@ -83,7 +83,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
         text = obj.body_text
         hidden = len(text) - BODY_SHOWN_CHARS
         return format_html(
-            '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto;">{}</pre>{}',
+            '<pre class="raw-body">{}</pre>{}',
             text[:BODY_SHOWN_CHARS],
             format_html('<p class="help">… {} more characters not shown.</p>', f"{hidden:,}")
             if hidden > 0

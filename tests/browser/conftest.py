@@ -85,20 +85,37 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
                 chromium.close()
 
 
+def csp_refusals(page: Page) -> list[str]:
+    """What Chromium refuses under the Content-Security-Policy (it says so in the console),
+    collected for as long as the page lives."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
 @contextlib.contextmanager
 def page_on(browser: Browser, base_url: str, **options) -> Iterator[Page]:
-    """A new page in its own context (no cookies shared between tests) on `base_url`."""
+    """A new page in its own context (no cookies shared between tests) on `base_url`.
+    A test whose pages the Content-Security-Policy broke (an inline style or script) fails."""
     context = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
-        yield context.new_page()
+        opened = context.new_page()
+        refused = csp_refusals(opened)
+        yield opened
+        assert not refused, f"refused by the Content-Security-Policy: {refused}"
     finally:
         context.close()
 
 
 @pytest.fixture
 def page(browser: Browser, live_server) -> Iterator[Page]:
-    """A page on the live server."""
+    """A page on the live server, under the Content-Security-Policy."""
     with page_on(browser, live_server.url) as page:
         yield page
 

@@ -112,6 +112,8 @@ def product(transactional_db, channel_layer_env, tmp_path) -> Iterator[ProductSe
 @pytest.fixture
 def page(browser: Browser, product: ProductServer) -> Iterator[Page]:
     """Overrides conftest's `page` (and so `admin_login`'s) to browse daphne, not live_server."""
+    # Live updates insert server-rendered HTML: page_on fails the test if any of it breaks
+    # the Content-Security-Policy.
     with page_on(browser, product.url) as page:
         yield page
 
