@@ -19,6 +19,7 @@ from conversations.services import live
 from conversations.services.log import log_action
 from profiles.completeness import PROFILE_FIELDS, is_valid_email
 from profiles.models import ClientProfile, FieldSource, ProfileFieldSource
+from profiles.plain_text import plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -114,13 +115,16 @@ def apply_bot_updates(
     """Write what the bot extracted in one save, each field with the message and quote it
     came from: `message`, or with `turn` (the messages of one bot turn) the one quoted.
 
+    Values are reduced to plain text (profiles/plain_text.py): markup or a link stores nothing.
     Skipped: fields an agent set or confirmed, emails that are not valid addresses, and
     values equal to what is stored; of two usable values for one field the later wins, as
     it would in the conversation. The caller holds the transaction.
     """
     latest: dict[str, tuple[ProfileUpdate, str]] = {}
     for update in updates:
-        value = _clean_value(update.field, update.value)
+        value = _clean_value(update.field, plain_text(update.value))
+        if not value and update.value.strip():
+            logger.info("Bot value refused: not plain text", extra={"field": update.field})
         if value and (update.field != "email" or is_valid_email(value)):
             latest[update.field] = (update, value)
     sources = {source.field: source for source in profile.sources.all()} if latest else {}
