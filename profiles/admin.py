@@ -36,7 +36,12 @@ from conversations.services.live import latest_event_id
 from conversations.services.outbound import WINDOW_CLOSED_TITLE
 from profiles.admin_panel import BotPanel, assignment_panel, who_answers
 from profiles.admin_templates import parse_template_form, picker_for
-from profiles.completeness import FIELD_LABELS, PROFILE_FIELDS, missing_field_regex
+from profiles.completeness import (
+    FIELD_LABELS,
+    PROFILE_FIELDS,
+    missing_field_regex,
+    stored_labels,
+)
 from profiles.models import ClientProfile
 from profiles.services import confirm_bot_fields, record_agent_field_changes
 
@@ -85,10 +90,8 @@ class ClientProfileAdmin(admin.ModelAdmin):
         "company",
         "email",
         "wa_id",
-        "completion_status",
-        "what_is_missing",
-        "manual_mode",
-        "handoff_state",
+        "missing",
+        "answers",
         "assigned_to",
         "updated_at",
     )
@@ -180,8 +183,16 @@ class ClientProfileAdmin(admin.ModelAdmin):
     def wa_id(self, obj):
         return obj.conversation.wa_id or obj.conversation.bsuid
 
-    @admin.display(description="Handoff", ordering="conversation__handoff_state")
-    def handoff_state(self, obj):
+    @admin.display(description="Missing", ordering="what_is_missing")
+    def missing(self, obj):
+        """What is still to ask for; "complete" says the rest (no separate yes/no column)."""
+        return stored_labels(obj.what_is_missing) or "nothing: complete"
+
+    @admin.display(description="Who answers", ordering="conversation__handoff_state")
+    def answers(self, obj):
+        """Handoff and manual mode in one column, so the list fits a laptop's screen."""
+        if obj.conversation.handoff_state == HandoffState.BOT and obj.manual_mode:
+            return "Bot drafts, agent approves"
         return obj.conversation.get_handoff_state_display()
 
     @admin.display(description="Assigned to", ordering="conversation__assigned_to__username")

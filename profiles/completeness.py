@@ -67,6 +67,11 @@ def stored_fields(stored: str) -> tuple[str, ...]:
     return tuple(field for field in PROFILE_FIELDS if field in named)
 
 
+def stored_labels(stored: str) -> str:
+    """A stored list as people read it: "name, last_name" -> "name, last name"."""
+    return MISSING_SEPARATOR.join(FIELD_LABELS[field] for field in stored_fields(stored))
+
+
 def missing_field_regex(field: str) -> str:
     """A regex that finds one field key in a stored `what_is_missing` (name ≠ last_name)."""
     return rf"(^|{MISSING_SEPARATOR}){field}({MISSING_SEPARATOR}|$)"

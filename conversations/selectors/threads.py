@@ -193,6 +193,12 @@ class MissingGroup:
     count: int
     profiles: list
 
+    @property
+    def label(self) -> str:
+        from profiles.completeness import stored_labels  # profiles imports this app
+
+        return stored_labels(self.what_is_missing)
+
 
 def incomplete_profiles(*, per_group: int = 5) -> tuple[dict[str, int], list[MissingGroup]]:
     """Per-field counts of incomplete profiles, and the profiles grouped by what is missing.
