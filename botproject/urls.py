@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
 from accounts.throttle import throttled_admin_login
 from botproject.health import healthz
@@ -10,6 +10,8 @@ from conversations import views as conversation_views
 admin.site.site_header = "WhatsApp bot back office"
 admin.site.site_title = "Bot back office"
 admin.site.index_title = "Leads, conversations and the bot"
+# The admin's "View site": this project has no public site, the dashboard is its front page.
+admin.site.site_url = reverse_lazy("dashboard")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

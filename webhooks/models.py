@@ -64,9 +64,12 @@ class ProcessedMessage(models.Model):
     """The ledger that an inbound wamid has been answered: the database refuses a second claim."""
 
     wamid = models.CharField("WhatsApp message id", max_length=255)
-    processed_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField("answered at", auto_now_add=True)
 
     class Meta:
+        # What it is to the staff who open it: the list of messages the bot has answered.
+        verbose_name = "reply ledger entry"
+        verbose_name_plural = "reply ledger"
         ordering = ["-processed_at"]
         # A constraint rather than unique=True, which on PostgreSQL adds a pattern-ops index
         # that no query uses to a table written once per answered message.

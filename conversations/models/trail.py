@@ -46,6 +46,9 @@ class ConversationLog(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        # The bot panel's "Recent activity"; "conversation logs" read like server logs.
+        verbose_name = "activity entry"
+        verbose_name_plural = "activity log"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["conversation", "-created_at"])]
 
