@@ -92,7 +92,6 @@ class ClientProfileAdmin(admin.ModelAdmin):
         "wa_id",
         "missing",
         "answers",
-        "assigned_to",
         "updated_at",
     )
     list_filter = (
@@ -190,14 +189,14 @@ class ClientProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description="Who answers", ordering="conversation__handoff_state")
     def answers(self, obj):
-        """Handoff and manual mode in one column, so the list fits a laptop's screen."""
+        """Handoff, manual mode and the assignee in one column, so the list fits a laptop's
+        screen (the "Mine" and "Unassigned" filters select by assignee)."""
         if obj.conversation.handoff_state == HandoffState.BOT and obj.manual_mode:
-            return "Bot drafts, agent approves"
-        return obj.conversation.get_handoff_state_display()
-
-    @admin.display(description="Assigned to", ordering="conversation__assigned_to__username")
-    def assigned_to(self, obj):
-        return staff_name(obj.conversation.assigned_to) or "Nobody"
+            who = "Bot drafts, agent approves"
+        else:
+            who = obj.conversation.get_handoff_state_display()
+        assignee = staff_name(obj.conversation.assigned_to)
+        return f"{who} · assigned to {assignee}" if assignee else who
 
     @admin.display(description="Conversation")
     def conversation_link(self, obj):
