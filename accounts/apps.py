@@ -35,6 +35,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Staff accounts"
 
     def ready(self):
+        from accounts import signals  # noqa: F401  (audit rows for logins and role changes)
+
         post_migrate.connect(_sync_roles_after_last_app, dispatch_uid="accounts.sync_role_groups")
         post_migrate.connect(
             _secure_tables_after_last_app, dispatch_uid="accounts.secure_public_tables"

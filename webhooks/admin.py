@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from accounts.audit import record
+from accounts.models import AuditAction
 from webhooks.models import EventOutcome, ProcessedMessage, WebhookEvent
 from webhooks.services import process_webhook_event
 
@@ -59,11 +61,15 @@ class WebhookEventAdmin(admin.ModelAdmin):
     @admin.action(description="Replay the selected events", permissions=["replay"])
     def replay(self, request, queryset):
         """Run the stored bodies through the pipeline again; it is idempotent, so this is safe."""
-        outcomes = [
-            process_webhook_event(event_id).outcome
-            for event_id in queryset.order_by("received_at").values_list("pk", flat=True)
-        ]
+        event_ids = list(queryset.order_by("received_at").values_list("pk", flat=True))
+        outcomes = [process_webhook_event(event_id).outcome for event_id in event_ids]
         failed = outcomes.count(EventOutcome.FAILED) + outcomes.count(EventOutcome.REJECTED)
+        record(
+            AuditAction.WEBHOOK_REPLAYED,
+            actor=request.user,
+            target_type="webhooks.webhookevent",
+            detail=f"{len(outcomes)} event(s): {', '.join(str(pk) for pk in event_ids)}",
+        )
         level = messages.WARNING if failed else messages.SUCCESS
         self.message_user(
             request, f"Replayed {len(outcomes)} event(s); {failed} did not process.", level
