@@ -51,6 +51,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    # The REST API's per-user tokens (managed in the admin) and its OpenAPI schema and docs
+    # page, with Swagger UI served from our own static files rather than a CDN.
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     # botproject before django_tasks_db: its `db_worker` (the backend's, plus a heartbeat)
     # must win, and Django gives a command name to the app listed first.
@@ -266,6 +271,36 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=1
 # address. Production (Render): 1. 0 = the TCP peer; the header is then ignored, as any
 # client can type it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# The REST API (conversations/api/): requests per user (token) and per client address for
+# anonymous callers, as DRF rates ("120/min", "5000/day").
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="120/min")
+API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="30/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["conversations.api.permissions.RolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "conversations.api.throttling.ApiUserThrottle",
+        "conversations.api.throttling.ApiAnonThrottle",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "WhatsApp bot back office API",
+    "DESCRIPTION": "Conversations, messages and lead profiles; replies to leads. "
+    "Authenticate with `Authorization: Token <key>` (an Admin creates keys in the admin).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Production: the Render Key Value internal URL. Unset = in-process channel layer.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     # Staff play a WhatsApp user against the real webhook; off unless DEBUG or SIMULATOR_ENABLED.
     path("simulator/", include("webhooks.simulator.urls")),
+    # The REST API for CRMs: token auth, the admin's roles (conversations/api/).
+    path("api/v1/", include("conversations.api.urls")),
     # For a monitor: Bearer OPS_TOKEN or an Admin's session (the admin login would redirect).
     path("ops/status.json", ops_views.operations_json, name="ops-status-json"),
     # The admin's login, refused for a while after repeated failures (password guessing).

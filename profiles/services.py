@@ -225,3 +225,26 @@ def confirm_bot_fields(profile: ClientProfile, *, actor) -> tuple[str, ...]:
             detail=", ".join(fields),
         )
     return fields
+
+
+@transaction.atomic
+def update_profile(profile: ClientProfile, values: Mapping[str, object], *, actor) -> ProfileChange:
+    """What an API client may change: the four fields, notes and manual mode.
+
+    Each goes through the path the admin uses, so provenance, the conversation's log and the
+    audit log are the same whichever screen or client made the change; values equal to the
+    stored ones change nothing (a CRM re-sending a whole record does not claim every field).
+    """
+    from conversations.services.agent import set_manual_mode
+
+    typed = {
+        f: values[f] for f in PROFILE_FIELDS if f in values and values[f] != getattr(profile, f)
+    }
+    change = record_agent_field_changes(profile, typed, actor=actor)
+    if "notes" in values and values["notes"] != profile.notes:
+        profile.notes = values["notes"]
+        profile.save(update_fields=["notes"])
+    if "manual_mode" in values:
+        set_manual_mode(profile, bool(values["manual_mode"]), actor=actor)
+        profile.refresh_from_db()
+    return change

@@ -2,9 +2,11 @@
 
 `threads`: conversations, messages and edit history. `trail`: the log, draft reviews and
 live events. `templates`: Meta's message templates. `media`: the files of media messages.
-`stats`: the read-only `conversation_stats` view the analytics page reads.
+`stats`: the read-only `conversation_stats` view the analytics page reads. `idempotency`: the
+keys that make a retried API send return its first result.
 """
 
+from conversations.models.idempotency import ApiIdempotencyKey
 from conversations.models.media import MediaState, MessageMedia
 from conversations.models.stats import ConversationStat, StatKind
 from conversations.models.templates import (
@@ -34,6 +36,7 @@ from conversations.models.trail import (
 )
 
 __all__ = [
+    "ApiIdempotencyKey",
     "Conversation",
     "ConversationLog",
     "ConversationStat",

@@ -80,6 +80,13 @@ class Conversation(models.Model):
         blank=True,
         help_text="Blocked by the business: the bot does not answer and no template is sent.",
     )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an Admin erased the contact's personal data; the row stays as the "
+        "tombstone that keeps their message ids (conversations/services/erasure.py).",
+    )
     # The follow-up of a silent, incomplete lead: the silence it answered is the one that
     # began at this last_inbound_at, so a second follow-up needs the lead to write again.
     followed_up_silence_of = models.DateTimeField(null=True, blank=True, editable=False)

@@ -27,6 +27,8 @@ class LogAction(models.TextChoices):
     BLOCKED = "blocked", "Contact blocked"
     UNBLOCKED = "unblocked", "Contact unblocked"
     ASSIGNED = "assigned", "Assignment changed"
+    EXPORTED = "exported", "Contact's data exported"
+    ERASED = "erased", "Contact's personal data erased"
 
 
 class ConversationLog(models.Model):
