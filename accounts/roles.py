@@ -65,3 +65,11 @@ def sync_role_groups(apps) -> None:
         group, _ = Group.objects.get_or_create(name=group_name)
         permissions = Permission.objects.filter(role_permission_filter(group_name))
         group.permissions.set(permissions)
+
+
+def is_admin(user) -> bool:
+    """An Admin: what only Admins do (exports, erasures) checks this, not a model permission
+    that a custom group could be handed by accident."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or user.groups.filter(name=ADMIN).exists()

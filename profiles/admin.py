@@ -35,6 +35,7 @@ from conversations.services.assignment import assign_conversation
 from conversations.services.live import latest_event_id
 from conversations.services.outbound import WINDOW_CLOSED_TITLE
 from profiles.admin_panel import BotPanel, assignment_panel, who_answers
+from profiles.admin_privacy import PrivacyAdminMixin
 from profiles.admin_templates import parse_template_form, picker_for
 from profiles.completeness import (
     FIELD_LABELS,
@@ -84,7 +85,7 @@ class MissingFieldFilter(admin.SimpleListFilter):
 
 
 @admin.register(ClientProfile)
-class ClientProfileAdmin(admin.ModelAdmin):
+class ClientProfileAdmin(PrivacyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "company",

@@ -27,6 +27,7 @@ from conversations.models import (
 )
 from conversations.services import live
 from conversations.services.edits import CHANGE_TYPES, apply_early_changes, apply_message_change
+from conversations.services.erasure import blocked_since_erasure
 from conversations.services.reply_queue import needs_reply, schedule_answer, schedule_follow_up
 from profiles.models import ClientProfile
 from webhooks.payloads import (
@@ -111,11 +112,11 @@ def _digits(value: str | None) -> str | None:
     return digits if digits and len(digits) <= MAX_WA_ID else None
 
 
-def _get_or_create_conversation(**lookup) -> Conversation:
+def _get_or_create_conversation(defaults=None, **lookup) -> Conversation:
     """Find or create, surviving a second worker creating the same user at the same moment."""
     try:
         with transaction.atomic():
-            conversation, _ = Conversation.objects.get_or_create(**lookup)
+            conversation, _ = Conversation.objects.get_or_create(defaults=defaults, **lookup)
     except IntegrityError:
         conversation = Conversation.objects.get(**lookup)
     return conversation
@@ -177,7 +178,9 @@ def find_or_create_conversation(
         conversation = by_phone or by_bsuid
     if conversation is None:
         lookup = {"wa_id": wa_id} if wa_id else {"bsuid": bsuid}
-        conversation = _get_or_create_conversation(**lookup)
+        # A contact erased while blocked is still blocked when they write again.
+        blocked_at = blocked_since_erasure(wa_id, bsuid)
+        conversation = _get_or_create_conversation(defaults={"blocked_at": blocked_at}, **lookup)
 
     changed = []
     if wa_id and not conversation.wa_id:
