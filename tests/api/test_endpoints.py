@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -235,8 +237,6 @@ def test_blocking_through_the_api_is_the_admins_block(api_as):
 
 def test_an_inactive_or_non_staff_account_gets_nothing(api_as):
     client = api_as("admin", username="gone")
-    from django.contrib.auth import get_user_model
-
     get_user_model().objects.filter(username="gone").update(is_active=False)
     assert client.get("/api/v1/conversations/").status_code == 401
 
@@ -254,3 +254,10 @@ def test_anonymous_calls_have_their_own_rate(api_as, settings):
     client = api_as(None)
     codes = [client.get("/api/v1/schema/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+@pytest.mark.parametrize(("role", "status"), [("admin", 200), ("agent", 403), ("viewer", 403)])
+def test_admins_manage_tokens_in_the_admin(client_as, role, status):
+    client = client_as(role)
+    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == status
+    assert client.get(reverse("admin:authtoken_tokenproxy_add")).status_code == status
