@@ -3,10 +3,13 @@
 from django.contrib import admin
 
 from accounts.models import AuditEvent
+from conversations.admin.trail import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Nobody writes the log by hand, changes it or deletes from it, not even an Admin."""
+
     list_display = ("created_at", "actor_name", "action", "target", "detail", "ip_address", "via")
     list_filter = ("action", "via", "created_at", ("actor", admin.RelatedOnlyFieldListFilter))
     search_fields = ("actor_name", "target_id", "detail")
@@ -16,13 +19,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="Target", ordering="target_id")
     def target(self, obj):
         return f"{obj.target_type} {obj.target_id}".strip()
-
-    # Nobody writes the log by hand, changes it or deletes from it, not even an Admin.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
