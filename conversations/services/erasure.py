@@ -133,8 +133,10 @@ def _redact_body(body: bytes, ids: set[str], terms: list[str]) -> bytes:
     except ValueError:
         text = body.decode("utf-8", errors="replace")
         return _scrub_text(text, terms).encode()
-    for entry in payload.get("entry") or [] if isinstance(payload, dict) else []:
-        for change in entry.get("changes") or [] if isinstance(entry, dict) else []:
+    entries = payload.get("entry") if isinstance(payload, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
@@ -151,21 +153,23 @@ def _redact_body(body: bytes, ids: set[str], terms: list[str]) -> bytes:
 
 def _events_mentioning(needle: str):
     """Stored webhook events whose body contains the bytes, found by the database."""
-    function = "position(%s::bytea in body) > 0" if connection.vendor == "postgresql" else None
-    if function is None:
-        function = "instr(body, %s) > 0"
-    return WebhookEvent.objects.extra(where=[function], params=[needle.encode()])  # noqa: S610
+    if connection.vendor == "postgresql":
+        where = "position(%s::bytea in body) > 0"
+    else:
+        where = "instr(body, %s) > 0"
+    return WebhookEvent.objects.extra(where=[where], params=[needle.encode()])  # noqa: S610
 
 
 def _redact_webhook_events(conversation: Conversation, terms: list[str]) -> int:
     ids = {i for i in (conversation.wa_id, conversation.bsuid) if i}
-    redacted = 0
+    redacted: set[int] = set()
     for identity in ids:
-        for event in _events_mentioning(identity).only("pk", "body").iterator(chunk_size=100):
+        events = _events_mentioning(identity).exclude(pk__in=redacted).only("pk", "body")
+        for event in events.iterator(chunk_size=100):
             body = _redact_body(bytes(event.body), ids, terms)
             WebhookEvent.objects.filter(pk=event.pk).update(body=body)
-            redacted += 1
-    return redacted
+            redacted.add(event.pk)
+    return len(redacted)
 
 
 def _scrub_messages(conversation: Conversation) -> tuple[int, int]:

@@ -3,6 +3,8 @@ brought back by a redelivered or replayed webhook."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files.base import ContentFile
@@ -231,3 +233,35 @@ def test_the_confirmation_page_says_what_goes_and_what_stays(client_as):
     assert "message ids" in confirm and "Erase personal data" in confirm
     conversation.refresh_from_db()
     assert conversation.erased_at is None  # looking is not erasing
+
+
+def test_a_batch_keeps_the_other_contacts_items_for_a_replay(
+    client_as, django_capture_on_commit_callbacks, post_webhook, run_worker
+):
+    dana_body, _ = text_webhook(FIRST_WORDS, wa_id=PHONE, name=NAME, wamid="wamid.b1")
+    omar_body, _ = text_webhook(
+        "Omar Haddad here", wa_id="15550007777", name="Omar H", wamid="wamid.b2"
+    )
+    batch = json.loads(dana_body)
+    value = batch["entry"][0]["changes"][0]["value"]
+    other = json.loads(omar_body)["entry"][0]["changes"][0]["value"]
+    value["contacts"] += other["contacts"]
+    value["messages"] += other["messages"]
+    post_webhook(json.dumps(batch).encode())
+    run_worker()
+    dana = Conversation.objects.get(wa_id=PHONE)
+    client = client_as("admin")
+
+    erase(client, dana, django_capture_on_commit_callbacks)
+
+    stored = json.loads(bytes(WebhookEvent.objects.get().body))
+    value = stored["entry"][0]["changes"][0]["value"]
+    assert [c["wa_id"] for c in value["contacts"]] == ["15550007777"]
+    assert [m["text"]["body"] for m in value["messages"]] == ["Omar Haddad here"]
+    assert personal_data_left() == {}
+    client.post(
+        reverse("admin:webhooks_webhookevent_changelist"),
+        {"action": "replay", "_selected_action": [WebhookEvent.objects.get().pk]},
+    )
+    assert Conversation.objects.count() == 2
+    assert Message.objects.get(wamid="wamid.b2").text == "Omar Haddad here"
