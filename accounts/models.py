@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Logged out"
     ROLE_ADDED = "role_added", "Role granted"
     ROLE_REMOVED = "role_removed", "Role taken away"
+    TOKEN_CREATED = "token_created", "API token created"
+    TOKEN_DELETED = "token_deleted", "API token deleted"
     MANUAL_ON = "manual_on", "Manual mode on"
     MANUAL_OFF = "manual_off", "Manual mode off"
     HANDOFF = "handoff", "Handoff state changed"

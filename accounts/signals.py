@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts.audit import current_user, record
 from accounts.models import AuditAction
@@ -66,3 +67,29 @@ def audit_role_change(sender, instance, action, reverse, model, pk_set, **kwargs
     actor = current_user()
     for user, role in pairs:
         record(kind, actor=actor, target=user, detail=f"{role} for {user.get_username()}")
+
+
+# The admin saves and deletes DRF's TokenProxy; code (and the tests) use Token itself.
+@receiver(post_save, sender=Token, dispatch_uid="accounts.audit_token_created")
+@receiver(post_save, sender=TokenProxy, dispatch_uid="accounts.audit_proxy_token_created")
+def audit_token_created(sender, instance, created, **kwargs):
+    """An API key acts as its user: who was given one, and by whom, belongs in the log."""
+    if created:
+        record(
+            AuditAction.TOKEN_CREATED,
+            actor=current_user(),
+            target=instance.user,
+            detail=f"for {instance.user.get_username()}",
+        )
+
+
+@receiver(post_delete, sender=Token, dispatch_uid="accounts.audit_token_deleted")
+@receiver(post_delete, sender=TokenProxy, dispatch_uid="accounts.audit_proxy_token_deleted")
+def audit_token_deleted(sender, instance, **kwargs):
+    record(
+        AuditAction.TOKEN_DELETED,
+        actor=current_user(),
+        target_type="auth.user",
+        target_id=instance.user_id,
+        detail="API token revoked",
+    )

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from accounts.models import AuditAction, AuditEvent
 from accounts.services import create_staff_user
@@ -108,3 +109,21 @@ def test_admins_read_and_filter_the_log_but_cannot_change_it(client_as, staff_us
 @pytest.mark.parametrize("role", ["agent", "viewer"])
 def test_agents_and_viewers_cannot_see_the_log(client_as, role):
     assert client_as(role).get(AUDIT_LIST).status_code == 403
+
+
+def test_api_tokens_given_and_revoked_in_the_admin_are_recorded(client_as, staff_user):
+    client = client_as("admin")
+    crm = staff_user("agent", username="crm-bot")
+    added = client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": crm.pk})
+    assert added.status_code == 302
+    deleted = client.post(
+        reverse("admin:authtoken_tokenproxy_delete", args=[crm.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 302
+
+    rows = AuditEvent.objects.filter(action__startswith="token_").order_by("id")
+    assert [(r.action, r.actor_name, r.target_id) for r in rows] == [
+        ("token_created", "admin-user", str(crm.pk)),
+        ("token_deleted", "admin-user", str(crm.pk)),
+    ]
+    assert not Token.objects.filter(user=crm).exists()
