@@ -31,8 +31,7 @@ class AssignedFilter(admin.SimpleListFilter):
 class ConversationAdmin(admin.ModelAdmin):
     list_display = (
         "__str__",
-        "wa_id",
-        "bsuid",
+        "whatsapp_id",
         "handoff_state",
         "assigned_to",
         "profile_complete",
@@ -98,6 +97,12 @@ class ConversationAdmin(admin.ModelAdmin):
         # handoff_state is the only editable field; the service logs who switched it.
         if "handoff_state" in form.changed_data:
             set_handoff_state(obj, form.cleaned_data["handoff_state"], actor=request.user)
+
+    @admin.display(description="WhatsApp number or user id", ordering="wa_id")
+    def whatsapp_id(self, obj):
+        """One column for both ways WhatsApp names a user, so the list fits a laptop's screen:
+        the phone number, or the business-scoped user id of someone known only by username."""
+        return obj.wa_id or obj.bsuid
 
     @admin.display(boolean=True, description="Profile complete")
     def profile_complete(self, obj):
