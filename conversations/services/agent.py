@@ -79,19 +79,23 @@ def set_handoff_state(conversation: Conversation, state: str, *, actor, reason: 
     return True
 
 
-@transaction.atomic
-def bot_hands_over(conversation_id: int, reason: str) -> bool:
+def bot_hands_over(conversation: Conversation, reason: str) -> bool:
     """The bot met a question only a person can answer: `human` state, logged as the bot's,
-    with the reason the dashboard shows. A paused conversation stays paused."""
-    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-    if conversation.handoff_state == HandoffState.PAUSED:
+    with the reason the dashboard shows. A paused conversation stays paused.
+
+    Called inside the bot's turn, which holds the conversation's row lock: `conversation` is
+    that row as locked, so it is neither read nor locked again (one UPDATE, one log line).
+    """
+    previous = conversation.handoff_state
+    if previous == HandoffState.PAUSED:
         return False
+    conversation.handoff_state = HandoffState.HUMAN
     conversation.handoff_reason = reason[:255]
-    conversation.save(update_fields=["handoff_reason", "updated_at"])
-    if not set_handoff_state(
-        conversation, HandoffState.HUMAN, actor=None, reason=f"(bot: {reason})"
-    ):
-        live.handoff_changed(conversation_id)  # already an agent's: the reason is new
+    conversation.save(update_fields=["handoff_state", "handoff_reason", "updated_at"])
+    if previous != HandoffState.HUMAN:
+        moved = f"{HandoffState(previous).label} → {HandoffState.HUMAN.label}"
+        log_action(conversation.pk, LogAction.HANDOFF, detail=f"{moved} (bot: {reason})")
+    live.handoff_changed(conversation.pk, conversation=conversation)
     return True
 
 

@@ -223,7 +223,7 @@ def _finish_turn(conversation_id: int, pending: list[Message], *, reply: BrainRe
             live.draft_changed(profile, action="created")
         if reply.handoff:
             # A question only a person can answer: the reply says one will; an agent's now.
-            bot_hands_over(conversation_id, reply.handoff)
+            bot_hands_over(conversation, reply.handoff)
     if outcome == ReplyState.ANSWERED:
         return "answered and handed over" if reply.handoff else "answered"
     log_action(

@@ -240,8 +240,10 @@ def draft_changed(profile, *, action: str) -> None:
     )
 
 
-def handoff_changed(conversation_id: int) -> None:
-    conversation = Conversation.objects.select_related("profile").get(pk=conversation_id)
+def handoff_changed(conversation_id: int, *, conversation: Conversation | None = None) -> None:
+    """`conversation`: the row as the caller holds it locked (with its profile), not read again."""
+    if conversation is None:
+        conversation = Conversation.objects.select_related("profile").get(pk=conversation_id)
     publish(
         Kind.HANDOFF,
         conversation_id,
