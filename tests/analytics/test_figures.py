@@ -155,3 +155,21 @@ def test_a_range_with_one_utc_offset_is_grouped_at_that_offset(site_zone, span):
     assert span.day_zone.utcoffset(None) == timedelta(hours=-6)
     summer = DayRange(first=date(2026, 7, 1), last=date(2026, 7, 31), tz=ZoneInfo("Europe/Madrid"))
     assert summer.day_zone.utcoffset(None) == timedelta(hours=2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_messages_query_runs_beside_and_the_figures_agree(
+    site_zone, span
+):
+    """Production's path: the messages figures read on a second connection in a thread."""
+    from django.db import connection, transaction
+
+    seed_leads()
+    together = lead_analytics(span)
+    with transaction.atomic():  # a second connection would not see the rows: one connection
+        assert connection.in_atomic_block
+        apart = lead_analytics(span)
+
+    assert together == apart
+    assert sum(row["inbound"] for row in together.messages.values()) > 0
