@@ -73,10 +73,17 @@ def set_handoff_state(conversation: Conversation, state: str, *, actor, reason: 
     if state == HandoffState.BOT:
         conversation.handoff_reason = ""  # the bot's in charge again: nothing waits for a person
     conversation.save(update_fields=["handoff_state", "handoff_reason", "updated_at"])
-    detail = f"{HandoffState(previous).label} → {HandoffState(state).label}"
-    log_action(conversation.pk, LogAction.HANDOFF, actor=actor, detail=f"{detail} {reason}".strip())
+    log_action(
+        conversation.pk, LogAction.HANDOFF, actor=actor, detail=_moved(previous, state, reason)
+    )
     live.handoff_changed(conversation.pk)
     return True
+
+
+def _moved(previous: str, state: str, reason: str = "") -> str:
+    """A handoff's log line, "Bot replies → Agent handles (why)": the analytics page counts
+    handoffs to a person by its arrow and label (selectors.analytics.HANDED_TO_HUMAN)."""
+    return f"{HandoffState(previous).label} → {HandoffState(state).label} {reason}".strip()
 
 
 def bot_hands_over(conversation: Conversation, reason: str) -> bool:
@@ -93,8 +100,8 @@ def bot_hands_over(conversation: Conversation, reason: str) -> bool:
     conversation.handoff_reason = reason[:255]
     conversation.save(update_fields=["handoff_state", "handoff_reason", "updated_at"])
     if previous != HandoffState.HUMAN:
-        moved = f"{HandoffState(previous).label} → {HandoffState.HUMAN.label}"
-        log_action(conversation.pk, LogAction.HANDOFF, detail=f"{moved} (bot: {reason})")
+        detail = _moved(previous, HandoffState.HUMAN, f"(bot: {reason})")
+        log_action(conversation.pk, LogAction.HANDOFF, detail=detail)
     live.handoff_changed(conversation.pk, conversation=conversation)
     return True
 
